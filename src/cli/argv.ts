@@ -1,0 +1,137 @@
+/**
+ * argv → a typed command. Unknown flags, missing flag values and stray arguments are refused here with
+ * a hint, before anything is resolved or written.
+ */
+import { parseArgs } from 'node:util';
+import { CliError } from '../errors.js';
+import type { SpecInput } from '../spec/spec.js';
+
+export const CREATE_FLAGS = {
+  name: { type: 'string' },
+  transport: { type: 'string' },
+  auth: { type: 'string' },
+  storage: { type: 'string' },
+  tools: { type: 'string' },
+  'rate-limit-store': { type: 'string' },
+  'package-manager': { type: 'string' },
+  'no-install': { type: 'boolean' },
+  'no-git': { type: 'boolean' },
+  overwrite: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+/** Sub-commands that later releases add; reserved so `create-secure-mcp check` never makes a folder "check". */
+const RESERVED_COMMANDS = ['add', 'check', 'preset'] as const;
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | {
+      kind: 'create';
+      directory: string | undefined;
+      input: SpecInput;
+      yes: boolean;
+      install: boolean;
+      git: boolean;
+      overwrite: boolean;
+      dryRun: boolean;
+    };
+
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: CREATE_FLAGS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw translateParseError(error);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+
+  const first = positionals[0];
+  if (first !== undefined && (RESERVED_COMMANDS as readonly string[]).includes(first)) {
+    throw new CliError('USAGE', `"${first}" is not available in this version of create-secure-mcp.`, {
+      hint: `To create a project in a folder named ${first}, pass ./${first}.`,
+    });
+  }
+  if (positionals.length > 1) {
+    throw new CliError('USAGE', `Expected one directory, got ${positionals.length} arguments: ${positionals.join(' ')}.`, {
+      hint: 'Quote a path that contains spaces.',
+    });
+  }
+  if (first !== undefined && first.trim() === '') {
+    throw new CliError('USAGE', 'The directory argument is empty.', { hint: 'Pass a folder name, e.g. my-server.' });
+  }
+
+  return {
+    kind: 'create',
+    directory: first,
+    input: {
+      name: values.name,
+      transport: values.transport,
+      auth: values.auth,
+      storage: values.storage,
+      tools: values.tools === undefined ? undefined : splitList(values.tools),
+      rateLimitStore: values['rate-limit-store'],
+      packageManager: values['package-manager'],
+    },
+    yes: values.yes === true,
+    install: values['no-install'] !== true,
+    git: values['no-git'] !== true,
+    overwrite: values.overwrite === true,
+    dryRun: values['dry-run'] === true,
+  };
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function translateParseError(error: unknown): CliError {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'([^']+)'/.exec(message)?.[1] ?? message;
+    const suggestion = closestFlag(flag);
+    return new CliError('USAGE', `Unknown option ${flag}.`, {
+      hint: suggestion ? `Did you mean --${suggestion}? See --help.` : 'See --help for the options.',
+    });
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = /'(-[^' ]+)/.exec(message)?.[1];
+    return new CliError('USAGE', flag ? `Option ${flag} needs a value.` : message.split('\n')[0] ?? message, {
+      hint: 'Write it as --flag value or --flag=value; see --help.',
+    });
+  }
+  return new CliError('USAGE', message.split('\n')[0] ?? message, { hint: 'See --help.' });
+}
+
+function closestFlag(given: string): string | undefined {
+  const bare = given.replace(/^-+/, '').split('=')[0] ?? '';
+  let best: { flag: string; distance: number } | undefined;
+  for (const flag of Object.keys(CREATE_FLAGS)) {
+    const distance = editDistance(bare, flag);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { flag, distance };
+  }
+  return best?.flag;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}

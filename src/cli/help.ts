@@ -1,0 +1,58 @@
+/**
+ * --help text, built from the option lists so it can never advertise a value the generator refuses
+ * or hide one it accepts.
+ */
+import { CATALOG, PREFERRED_DEFAULTS, pickDefault, type Choice } from '../spec/options.js';
+
+function values(choices: readonly Choice[]): string {
+  return choices.map((c) => c.value).join('|');
+}
+
+function table(rows: ReadonlyArray<readonly [string, string]>): string {
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  return rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n');
+}
+
+export function helpText(version: string): string {
+  const c = CATALOG;
+  const tools = c.tools.map((t) => `${t.value} (${t.mcpTools.join(', ')})`).join(', ');
+  const defaultTools = PREFERRED_DEFAULTS.tools.withoutStorage.join(',');
+  return `create-secure-mcp ${version}
+Scaffold an MCP server that is secure by default.
+
+Usage
+  create-secure-mcp [directory] [options]
+  npm create secure-mcp@latest [directory] -- [options]
+
+Project
+${table([
+  ['--name <package-name>', "package name; default: the directory's name"],
+  [`--transport <${values(c.transports)}>`, `default ${pickDefault(c.transports, PREFERRED_DEFAULTS.transport)}`],
+  [`--auth <${values(c.auths)}>`, 'only with an HTTP transport'],
+  [`--storage <${values(c.storages)}>`, `default ${pickDefault(c.storages, PREFERRED_DEFAULTS.storage)}`],
+  ['--tools <list>', `comma list of ${tools}; default ${defaultTools}; whoami is always there`],
+  [`--rate-limit-store <${values(c.rateLimitStores)}>`, 'only with an HTTP transport'],
+])}
+
+Run
+${table([
+  [`--package-manager <${values(c.packageManagers)}>`, 'default: the one that ran this command'],
+  ['--no-install', 'do not install dependencies (nor build)'],
+  ['--no-git', 'do not create a git repository'],
+  ['--overwrite', 'write into a non-empty directory, replacing the files it generates'],
+  ['--dry-run', 'print the files that would be written; write nothing'],
+  ['-y, --yes', 'take the default for every open question; never prompt'],
+  ['-h, --help', 'show this help'],
+  ['-V, --version', 'show the version'],
+])}
+
+Without a terminal (CI, pipes) nothing is asked: pass every value as a flag, or --yes.
+Exit codes: 0 done, 1 usage error (bad flag, invalid name, non-empty directory),
+2 internal error, 130 interrupted.
+
+Examples
+  create-secure-mcp my-server --yes
+  create-secure-mcp my-server --tools files --no-git
+  create-secure-mcp my-server --yes --dry-run
+`;
+}

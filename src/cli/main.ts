@@ -1,0 +1,81 @@
+/**
+ * Entry module: the only place that exits the process. Turns errors into a one-line cause, a hint and
+ * the exit code of the contract (0 ok, 1 user error, 2 internal, 130 interrupted), and on Ctrl-C or
+ * SIGTERM runs the registered undo work so no staging folder or partial project survives.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseCommand } from './argv.js';
+import { createUi } from './ui.js';
+import { EXIT, isCliError } from '../errors.js';
+import type { CleanupRegistry } from '../generate/write.js';
+import { generatorVersion } from '../version.js';
+
+const undoWork = new Set<() => void>();
+const cleanup: CleanupRegistry = {
+  add(undo) {
+    undoWork.add(undo);
+    return () => undoWork.delete(undo);
+  },
+};
+
+function runUndoWork(): void {
+  for (const undo of [...undoWork].reverse()) {
+    try {
+      undo();
+    } catch {
+      // best effort: keep undoing the rest
+    }
+  }
+  undoWork.clear();
+}
+
+for (const [signal, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    runUndoWork();
+    process.stderr.write('\nInterrupted: nothing was left behind.\n');
+    process.exit(code);
+  });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const ui = createUi();
+  try {
+    const command = parseCommand(argv);
+    const version = generatorVersion();
+    if (command.kind === 'version') {
+      ui.out(version);
+      return EXIT.ok;
+    }
+    if (command.kind === 'help') {
+      const { helpText } = await import('./help.js');
+      ui.out(helpText(version));
+      return EXIT.ok;
+    }
+    const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !command.yes;
+    const ask = interactive ? (await import('./prompts.js')).createInquirerAsker() : undefined;
+    const { createProject } = await import('../commands/create.js');
+    await createProject(command, {
+      ui,
+      cwd: process.cwd(),
+      env: process.env,
+      cleanup,
+      generatorVersion: version,
+      featureEnv: { generatorVersion: version, randomSecret: (bytes) => randomBytes(bytes).toString('base64url'), now: new Date() },
+      ask,
+    });
+    return EXIT.ok;
+  } catch (error) {
+    runUndoWork();
+    if (isCliError(error)) {
+      ui.err(`${ui.color.red('✖')} ${error.message}`);
+      if (error.hint) ui.err(`  ${ui.color.dim(error.hint)}`);
+      return error.exitCode;
+    }
+    ui.err(`${ui.color.red('✖')} Internal error: ${error instanceof Error ? error.message : String(error)}`);
+    ui.err('  This is a bug in create-secure-mcp. Run again with CREATE_SECURE_MCP_DEBUG=1 for details and report it.');
+    if (process.env.CREATE_SECURE_MCP_DEBUG === '1' && error instanceof Error) ui.err(error.stack ?? '');
+    return EXIT.internal;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,168 @@
+/**
+ * `create-secure-mcp [directory]`: the steps in order — target, spec, plan, (dry run) render, write,
+ * post-steps, next steps. Each step reads only what the one before produced; side effects are the
+ * writer's and the post-steps', and nothing here exits the process.
+ */
+import { existsSync, lstatSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from '../cli/argv.js';
+import type { Ui } from '../cli/ui.js';
+import { CliError } from '../errors.js';
+import type { FeatureEnv } from '../features/types.js';
+import type { Plan } from '../generate/plan-types.js';
+import { planProject } from '../generate/plan.js';
+import { renderPlan } from '../generate/render.js';
+import { type CleanupRegistry, conflictingEntries, removeCreatedTarget, writeProject } from '../generate/write.js';
+import { runPostSteps } from '../post/run.js';
+import { CATALOG, type PackageManager } from '../spec/options.js';
+import { toPackageName } from '../spec/package-name.js';
+import { type Asker, resolveSpec } from '../spec/resolve.js';
+import type { ProjectSpec, RunOptions } from '../spec/spec.js';
+
+export const DEFAULT_DIRECTORY = 'secure-mcp-server';
+
+export interface CreateDeps {
+  readonly ui: Ui;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cleanup: CleanupRegistry;
+  readonly generatorVersion: string;
+  readonly featureEnv: FeatureEnv;
+  /** Present when a terminal is attached; asks the open questions. */
+  readonly ask?: (Asker & { directory(defaultValue: string, validate: (value: string) => string | true): Promise<string> }) | undefined;
+}
+
+type CreateCommand = Extract<Command, { kind: 'create' }>;
+
+export async function createProject(command: CreateCommand, deps: CreateDeps): Promise<void> {
+  const ask = command.yes ? undefined : deps.ask;
+
+  // 1. Target folder: checked before any question, so a refusal costs the user nothing.
+  let directory = command.directory;
+  if (directory === undefined && command.yes) directory = DEFAULT_DIRECTORY;
+  if (directory === undefined && ask) {
+    directory = await ask.directory(DEFAULT_DIRECTORY, (value) => targetProblem(path.resolve(deps.cwd, value), command.overwrite) ?? true);
+  }
+  const targetDir = directory === undefined ? undefined : path.resolve(deps.cwd, directory);
+  if (targetDir !== undefined) {
+    const problem = targetProblem(targetDir, command.overwrite);
+    if (problem) throw targetError(targetDir, problem);
+  }
+
+  // 2. Spec.
+  let defaultName: string | undefined;
+  if (targetDir !== undefined && command.input.name === undefined) {
+    defaultName = toPackageName(path.basename(targetDir));
+    if (defaultName === undefined) {
+      throw new CliError('INVALID_NAME', `No valid npm package name can be made from the folder name "${path.basename(targetDir)}".`, {
+        hint: 'Pass one with --name, e.g. --name my-server.',
+      });
+    }
+  }
+  const spec = await resolveSpec(command.input, {
+    catalog: CATALOG,
+    yes: command.yes,
+    ask,
+    defaultName,
+    detectedPackageManager: detectPackageManager(deps.env),
+    alreadyMissing: targetDir === undefined ? ['<directory>'] : [],
+  });
+  if (targetDir === undefined) throw new CliError('INTERNAL', 'no target directory after resolution');
+  const run: RunOptions = { targetDir, install: command.install, git: command.git, overwrite: command.overwrite, dryRun: command.dryRun };
+
+  // 3. Plan.
+  const plan = await planProject(spec, run, deps.featureEnv);
+  if (run.dryRun) {
+    printDryRun(deps.ui, spec, run, plan);
+    return;
+  }
+
+  // 4. Render, 5. write (all-or-nothing).
+  const files = await renderPlan(plan, spec, deps.generatorVersion);
+  const written = await writeProject(files, { targetDir, overwrite: run.overwrite, cleanup: deps.cleanup, failAfter: faultInjection(deps.env) });
+
+  // 6. Post-steps. Interrupted, a folder this run created is removed again: Ctrl-C leaves nothing.
+  const unregister = written.createdTarget ? deps.cleanup.add(() => removeCreatedTarget(targetDir)) : () => {};
+  let report;
+  try {
+    report = await runPostSteps(plan.postSteps, { targetDir, packageManager: spec.packageManager, step: deps.ui.step });
+  } finally {
+    unregister();
+  }
+
+  printNextSteps(deps.ui, spec, run, deps.cwd, report.notes);
+}
+
+/** Why the folder cannot take the project, or undefined when it can. */
+function targetProblem(targetDir: string, overwrite: boolean): string | undefined {
+  const parent = path.dirname(targetDir);
+  if (!existsSync(parent) || !lstatSync(parent).isDirectory()) return `its parent folder ${parent} does not exist`;
+  if (existsSync(targetDir) && !lstatSync(targetDir).isDirectory()) return 'it exists and is not a directory';
+  const entries = conflictingEntries(targetDir);
+  if (entries.length > 0 && !overwrite) {
+    const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? `, … (${entries.length} entries)` : '');
+    return `it is not empty (${shown})`;
+  }
+  return undefined;
+}
+
+function targetError(targetDir: string, problem: string): CliError {
+  if (problem.startsWith('it is not empty')) {
+    return new CliError('TARGET_NOT_EMPTY', `Cannot create the project in ${targetDir}: ${problem}.`, {
+      hint: 'Choose a new directory, or pass --overwrite to write into it (files the generator writes are replaced; others are kept).',
+    });
+  }
+  return new CliError('TARGET_INVALID', `Cannot create the project in ${targetDir}: ${problem}.`, {
+    hint: problem.includes('parent folder') ? 'Create the parent folder first, or choose another path.' : 'Choose another directory name.',
+  });
+}
+
+function detectPackageManager(env: NodeJS.ProcessEnv): PackageManager {
+  const agent = env.npm_config_user_agent ?? '';
+  const name = agent.split('/')[0] ?? '';
+  const known = CATALOG.packageManagers.find((pm) => pm.value === name);
+  return (known?.value as PackageManager | undefined) ?? 'npm';
+}
+
+function faultInjection(env: NodeJS.ProcessEnv): { stage?: number; move?: number } | undefined {
+  // Test hooks for "a failure mid-way leaves nothing": numbers only, ignored otherwise.
+  const stage = Number.parseInt(env.CREATE_SECURE_MCP_FAIL_AFTER_STAGE ?? '', 10);
+  const move = Number.parseInt(env.CREATE_SECURE_MCP_FAIL_AFTER_MOVE ?? '', 10);
+  if (!Number.isInteger(stage) && !Number.isInteger(move)) return undefined;
+  return { ...(Number.isInteger(stage) ? { stage } : {}), ...(Number.isInteger(move) ? { move } : {}) };
+}
+
+function printDryRun(ui: Ui, spec: ProjectSpec, run: RunOptions, plan: Plan): void {
+  ui.out(`Dry run: nothing is written. ${plan.files.length} files would be created in ${run.targetDir}:`);
+  for (const file of plan.files) {
+    ui.out(`  ${file.path}${file.secret ? '  (secret, mode 600)' : ''}`);
+  }
+  ui.out(`Then: ${plan.postSteps.length > 0 ? plan.postSteps.map((s) => (s === 'git' ? 'git init + first commit' : `${spec.packageManager} ${s === 'build' ? 'run build' : 'install'}`)).join(', ') : 'nothing (--no-install --no-git)'}.`);
+  ui.out(`Spec: ${JSON.stringify(spec)}`);
+}
+
+function printNextSteps(ui: Ui, spec: ProjectSpec, run: RunOptions, cwd: string, notes: readonly string[]): void {
+  const { color } = ui;
+  const pm = spec.packageManager;
+  const relative = path.relative(cwd, run.targetDir) || '.';
+  const entry = path.join(run.targetDir, 'dist', 'transports', 'stdio.js');
+  ui.out('');
+  ui.out(`${color.green('✔')} Created ${color.bold(spec.name)} in ${run.targetDir}`);
+  for (const note of notes) ui.out(`${color.yellow('!')} ${note}`);
+  ui.out('');
+  ui.out(color.bold('Next steps'));
+  if (relative !== '.') ui.out(`  cd ${quoteIfNeeded(relative)}`);
+  if (!run.install) ui.out(`  ${pm} install && ${pm} run build`);
+  ui.out(`  ${pm} test            # the security controls, proven`);
+  ui.out(`  ${pm} run start       # serve over stdio`);
+  ui.out('');
+  ui.out(color.bold('Connect an MCP client') + color.dim(' (e.g. Claude Desktop\'s claude_desktop_config.json)'));
+  const config = { mcpServers: { [spec.name]: { command: 'node', args: [entry] } } };
+  ui.out(JSON.stringify(config, null, 2));
+  ui.out(color.dim('It runs node directly: `npm run` would print a banner on stdout and corrupt the protocol.'));
+  ui.out(color.dim('Secrets live in .env (git-ignored); SECURITY.md maps each control to its code and test.'));
+}
+
+function quoteIfNeeded(value: string): string {
+  return /^[\w./-]+$/.test(value) ? value : JSON.stringify(value);
+}

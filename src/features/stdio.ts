@@ -1,0 +1,8 @@
+/** The stdio transport: entry point and its end-to-end test (nothing but protocol on stdout). */
+import type { Feature } from './types.js';
+
+export const stdioFeature: Feature = {
+  id: 'transport-stdio',
+  templateDir: 'transport-stdio',
+  applies: (spec) => spec.transport === 'stdio' || spec.transport === 'both',
+};

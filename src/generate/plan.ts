@@ -1,0 +1,93 @@
+/**
+ * ProjectSpec → Plan. Lists the template folders of the features that apply and maps each template
+ * file to its destination: `.hbs` is rendered and stripped, a leading `_` of a segment becomes `.`
+ * (npm drops .gitignore from packages). Two features claiming one path is a bug, refused loudly.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { CliError } from '../errors.js';
+import { FEATURES } from '../features/index.js';
+import type { Feature, FeatureEnv } from '../features/types.js';
+import type { ProjectSpec, RunOptions } from '../spec/spec.js';
+import type { Plan, PlannedFile, PostStep } from './plan-types.js';
+import { assertSafeRelativePath } from './safe-path.js';
+import { TEMPLATES_DIR } from './templates-dir.js';
+
+const SECRET_MODE = 0o600;
+const FILE_MODE = 0o644;
+const EXECUTABLE_MODE = 0o755;
+
+export interface PlanOptions {
+  readonly templatesDir?: string;
+  readonly features?: readonly Feature[];
+}
+
+export async function planProject(spec: ProjectSpec, run: Pick<RunOptions, 'install' | 'git'>, env: FeatureEnv, options: PlanOptions = {}): Promise<Plan> {
+  const templatesDir = options.templatesDir ?? TEMPLATES_DIR;
+  const features = (options.features ?? FEATURES).filter((feature) => feature.applies(spec));
+  const files = new Map<string, PlannedFile & { feature: string }>();
+
+  const add = (file: PlannedFile, feature: string): void => {
+    assertSafeRelativePath(file.path);
+    const existing = files.get(file.path);
+    if (existing) {
+      throw new CliError('INTERNAL', `Features "${existing.feature}" and "${feature}" both write ${file.path}.`);
+    }
+    files.set(file.path, { ...file, feature });
+  };
+
+  for (const feature of features) {
+    if (feature.templateDir !== undefined) {
+      const root = path.join(templatesDir, feature.templateDir);
+      for (const relative of await listFiles(root)) {
+        const render = relative.endsWith('.hbs');
+        const destination = destinationOf(relative);
+        add(
+          {
+            path: destination,
+            source: { kind: 'template', file: path.join(root, ...relative.split('/')), render },
+            mode: destination.endsWith('.sh') ? EXECUTABLE_MODE : FILE_MODE,
+            secret: false,
+          },
+          feature.id,
+        );
+      }
+    }
+    for (const computed of feature.computedFiles?.(spec, env) ?? []) {
+      const secret = computed.secret === true;
+      add({ path: computed.path, source: { kind: 'content', content: computed.content }, mode: secret ? SECRET_MODE : FILE_MODE, secret }, feature.id);
+    }
+  }
+
+  const postSteps: PostStep[] = [];
+  if (run.install) postSteps.push('install', 'build');
+  if (run.git) postSteps.push('git');
+
+  const ordered = [...files.values()]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map(({ feature: _feature, ...file }) => file);
+  return { files: ordered, postSteps };
+}
+
+/** `_gitignore` → `.gitignore`, `src/config.ts.hbs` → `src/config.ts`. */
+export function destinationOf(templatePath: string): string {
+  const withoutHbs = templatePath.endsWith('.hbs') ? templatePath.slice(0, -'.hbs'.length) : templatePath;
+  return withoutHbs
+    .split('/')
+    .map((segment) => (segment.startsWith('_') ? `.${segment.slice(1)}` : segment))
+    .join('/');
+}
+
+/** Every regular file below root as a sorted POSIX path; a missing folder is a packaging bug. */
+async function listFiles(root: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(root, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    throw new CliError('INTERNAL', `Template folder missing: ${root}.`, { cause: error, hint: 'The package is incomplete; reinstall create-secure-mcp.' });
+  }
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}

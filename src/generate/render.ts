@@ -1,0 +1,56 @@
+/**
+ * Plan → file contents. Handlebars renders `.hbs` templates with HTML escaping OFF (this is code, and
+ * `&quot;` in TypeScript is a bug) and strict lookups ON (a misspelt variable fails the run instead of
+ * rendering as nothing). Values reach code through the `json` helper, never raw interpolation.
+ */
+import { readFile } from 'node:fs/promises';
+import { CliError } from '../errors.js';
+import { PROJECT_VERSIONS } from '../project-versions.js';
+import type { ProjectSpec } from '../spec/spec.js';
+import type { Plan, RenderedFile } from './plan-types.js';
+import { templateContext } from './template-context.js';
+
+type HandlebarsModule = typeof import('handlebars');
+
+export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion: string): Promise<RenderedFile[]> {
+  const context = templateContext(spec, generatorVersion);
+  let handlebars: HandlebarsModule | undefined;
+  const rendered: RenderedFile[] = [];
+  for (const file of plan.files) {
+    const { source } = file;
+    let content: Buffer;
+    if (source.kind === 'content') {
+      content = Buffer.from(source.content, 'utf8');
+    } else if (!source.render) {
+      content = await readFile(source.file);
+    } else {
+      handlebars ??= createHandlebars((await import('handlebars')).default);
+      const template = await readFile(source.file, 'utf8');
+      try {
+        content = Buffer.from(handlebars.compile(template, { noEscape: true, strict: true })(context), 'utf8');
+      } catch (error) {
+        throw new CliError('INTERNAL', `Template ${file.path} failed to render: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    rendered.push({ path: file.path, content, mode: file.mode, secret: file.secret });
+  }
+  return rendered;
+}
+
+function createHandlebars(base: HandlebarsModule): HandlebarsModule {
+  const hb = base.create();
+  hb.registerHelper('json', (value: unknown) => JSON.stringify(value));
+  hb.registerHelper('version', (name: unknown) => {
+    if (typeof name !== 'string' || !Object.hasOwn(PROJECT_VERSIONS, name)) {
+      throw new Error(`no pinned version for "${String(name)}" in src/project-versions.ts`);
+    }
+    return PROJECT_VERSIONS[name as keyof typeof PROJECT_VERSIONS];
+  });
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('includes', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
+  // Variadic boolean helpers: handlebars passes its options object last.
+  hb.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
+  hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+  hb.registerHelper('not', (value: unknown) => !value);
+  return hb;
+}

@@ -1,0 +1,34 @@
+/**
+ * Every valid option combination, derived from the option lists by the same rules resolve applies.
+ * The generation tests render each one, so a new option value is tested the moment it is listed.
+ */
+import { type Catalog, CATALOG, servesHttp } from './options.js';
+import type { ProjectSpec } from './spec.js';
+
+export function allValidSpecs(catalog: Catalog = CATALOG, name = 'matrix-server'): ProjectSpec[] {
+  const specs: ProjectSpec[] = [];
+  for (const transport of catalog.transports) {
+    const http = servesHttp(transport.value);
+    const auths = http ? catalog.auths.map((a) => a.value) : ['none'];
+    const stores = http ? catalog.rateLimitStores.map((s) => s.value) : ['memory'];
+    for (const auth of auths) {
+      for (const storage of catalog.storages) {
+        const offered = catalog.tools.filter((t) => storage.value !== 'none' || !t.needsStorage).map((t) => t.value);
+        for (const tools of subsets(offered)) {
+          for (const rateLimitStore of stores) {
+            specs.push({ name, transport: transport.value, auth, storage: storage.value, tools, rateLimitStore, packageManager: 'npm' } as ProjectSpec);
+          }
+        }
+      }
+    }
+  }
+  return specs;
+}
+
+function subsets<T>(items: readonly T[]): T[][] {
+  return items.reduce<T[][]>((all, item) => all.concat(all.map((subset) => [...subset, item])), [[]]);
+}
+
+export function specLabel(spec: ProjectSpec): string {
+  return `${spec.transport}/${spec.auth}/${spec.storage}/tools=${spec.tools.join('+') || 'none'}/${spec.rateLimitStore}`;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../src/cli/argv.js';
+import { CliError } from '../../src/errors.js';
+
+function usageError(argv: string[]): CliError {
+  try {
+    parseCommand(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliError);
+    return error as CliError;
+  }
+  throw new Error(`expected ${argv.join(' ')} to be refused`);
+}
+
+describe('parseCommand', () => {
+  it('reads the directory, values and run switches', () => {
+    const command = parseCommand(['srv', '--tools', 'files, files ,', '--no-install', '--no-git', '-y', '--dry-run', '--overwrite', '--name=@acme/srv']);
+    expect(command).toEqual({
+      kind: 'create',
+      directory: 'srv',
+      input: { name: '@acme/srv', transport: undefined, auth: undefined, storage: undefined, tools: ['files', 'files'], rateLimitStore: undefined, packageManager: undefined },
+      yes: true,
+      install: false,
+      git: false,
+      overwrite: true,
+      dryRun: true,
+    });
+  });
+
+  it('defaults to installing and committing', () => {
+    const command = parseCommand([]);
+    expect(command).toMatchObject({ kind: 'create', directory: undefined, install: true, git: true, yes: false, dryRun: false });
+  });
+
+  it('an empty --tools means no catalog tools', () => {
+    expect(parseCommand(['x', '--tools='])).toMatchObject({ input: { tools: [] } });
+  });
+
+  it('help and version win over everything else', () => {
+    expect(parseCommand(['x', '--help'])).toEqual({ kind: 'help' });
+    expect(parseCommand(['-V'])).toEqual({ kind: 'version' });
+  });
+
+  it('refuses an unknown flag and suggests the near one', () => {
+    const error = usageError(['--transprot', 'stdio']);
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toContain('--transprot');
+    expect(error.hint).toContain('--transport');
+  });
+
+  it('refuses a flag without its value', () => {
+    const error = usageError(['x', '--transport']);
+    expect(error.message).toContain('--transport');
+    expect(error.exitCode).toBe(1);
+  });
+
+  it('refuses two directories and reserved sub-command names', () => {
+    expect(usageError(['a', 'b']).message).toContain('one directory');
+    expect(usageError(['check']).hint).toContain('./check');
+  });
+});
