@@ -1,0 +1,43 @@
+// Runtime wiring shared by every transport. Guards against each entry point assembling the controls
+// differently: one function opens the audit log (lock, chain check), the rate limits and the tools.
+// A transport supplies only how it identifies the caller (stdio: the local principal).
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { ServerDeps } from './server.js';
+import { AuditLog } from './security/audit.js';
+import { localPrincipal } from './security/authz.js';
+import { InflightCalls } from './security/guard.js';
+import { createMemoryRateLimits } from './security/rate-limit.js';
+import { declaredScopes, type ToolDefinition } from './tools/define.js';
+import { createTools } from './tools/index.js';
+
+export interface Runtime extends ServerDeps {
+  /** Waits (at most TOOL_TIMEOUT_MS + 1 s) for running calls to finish and write their audit lines. */
+  drain(): Promise<void>;
+  /** Closes the audit log and releases its lock. Call drain() first on a graceful shutdown. */
+  close(): void;
+}
+
+export interface RuntimeOptions {
+  /** Replace the tool list (tests register extra test-only tools this way). */
+  tools?: readonly ToolDefinition[];
+  resolvePrincipal?: ServerDeps['resolvePrincipal'];
+}
+
+export function openRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Runtime {
+  const tools = options.tools ?? createTools({ config });
+  const audit = AuditLog.open({ file: config.auditLogFile, key: config.auditHmacKey });
+  const principal = localPrincipal(config, declaredScopes(tools));
+  const inflight = new InflightCalls();
+  return {
+    config,
+    logger,
+    tools,
+    audit,
+    rateLimits: createMemoryRateLimits({ points: config.rateLimitPoints, windowSeconds: config.rateLimitWindowSeconds }),
+    inflight,
+    resolvePrincipal: options.resolvePrincipal ?? (() => principal),
+    drain: () => inflight.drain(config.toolTimeoutMs + 1000),
+    close: () => audit.close(),
+  };
+}

@@ -1,0 +1,125 @@
+// Test helpers: random keys and temp dirs (never a committed secret), and an in-process server that
+// runs the REAL stack (config → runtime → buildServer → guard → audit) behind serveStdio, reached by
+// an SDK v2 client over an in-memory transport.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { afterAll } from 'vitest';
+import { loadConfig, type Config } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { openRuntime, type Runtime } from '../src/runtime.js';
+import { buildServer } from '../src/server.js';
+import type { ToolDefinition } from '../src/tools/define.js';
+import { createTools } from '../src/tools/index.js';
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+export function randomKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+export function tempDir(prefix = 'mcp-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A valid config in a fresh temp dir; `env` overrides. The project's .env is NOT read. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  const dir = tempDir();
+  fs.mkdirSync(path.join(dir, 'sandbox'));
+  return loadConfig(
+    {
+      AUDIT_HMAC_KEY: randomKey(),
+      AUDIT_LOG_FILE: path.join(dir, 'logs', 'audit.log'),
+      FILES_ROOT: path.join(dir, 'sandbox'),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    { envFile: null },
+  );
+}
+
+export interface AuditLine {
+  ts: string;
+  seq: number;
+  correlationId: string;
+  principal: string | null;
+  tool: string;
+  outcome: string;
+  reason?: string;
+  durationMs: number;
+  args: unknown;
+  prev: string;
+  mac: string;
+}
+
+export function readAudit(file: string): AuditLine[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as AuditLine);
+}
+
+export interface TestServer {
+  client: Client;
+  config: Config;
+  runtime: Runtime;
+  auditFile: string;
+  audit(): AuditLine[];
+  logs(): string;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  config?: Config;
+  /** Tools added to the project's own list (test-only tools: never shipped in src/tools). */
+  extraTools?: readonly ToolDefinition[];
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const config = options.config ?? testConfig(options.env);
+  let logText = '';
+  const logger = createLogger(config.logLevel, { write: (chunk: string) => void (logText += chunk) });
+  const tools = [...createTools({ config }), ...(options.extraTools ?? [])];
+  const runtime = openRuntime(config, logger, { tools });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const handle = serveStdio(() => buildServer(runtime), { transport: serverTransport });
+  const client = new Client({ name: 'test-client', version: '0.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  await client.connect(clientTransport);
+  return {
+    client,
+    config,
+    runtime,
+    auditFile: config.auditLogFile,
+    audit: () => readAudit(config.auditLogFile),
+    logs: () => logText,
+    async close() {
+      await client.close();
+      await handle.close();
+      await runtime.drain();
+      runtime.close();
+    },
+  };
+}
+
+/** The text of a tool result's first text block. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content
+    .filter((block) => block.type === 'text')
+    .map((block) => block.text ?? '')
+    .join('\n');
+}

@@ -1,0 +1,133 @@
+// stdio end to end: spawns the BUILT server exactly as the client config does
+// (`node <abs>/dist/transports/stdio.js`, from another working directory) and proves that only
+// JSON-RPC reaches stdout, that bad config stops it with a clear message, and that a second
+// process on the same audit log is refused. Needs `npm run build` first (`npm test` does it).
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { describe, expect, test } from 'vitest';
+import { PROJECT_ROOT, randomKey, readAudit, tempDir } from './helpers.js';
+
+const ENTRY = path.join(PROJECT_ROOT, 'dist', 'transports', 'stdio.js');
+
+function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const dir = tempDir('mcp-e2e-');
+  fs.mkdirSync(path.join(dir, 'sandbox'));
+  return {
+    PATH: process.env['PATH'] ?? '',
+    AUDIT_HMAC_KEY: randomKey(),
+    AUDIT_LOG_FILE: path.join(dir, 'logs', 'audit.log'),
+    FILES_ROOT: path.join(dir, 'sandbox'),
+    ...extra,
+  };
+}
+
+async function connect(env: Record<string, string>) {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [ENTRY], cwd: tempDir('mcp-cwd-'), env, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  const client = new Client({ name: 'e2e', version: '0.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  await client.connect(transport);
+  return { client, transport, stderr: () => stderr };
+}
+
+describe('stdio transport', () => {
+  test('an SDK client spawns the built server from another cwd, lists tools and calls whoami', async () => {
+    const env = serverEnv({ LOCAL_PRINCIPAL: 'alice', LOCAL_SCOPES: 'demo:read' });
+    const { client, stderr } = await connect(env);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('whoami');
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      expect(result.structuredContent).toEqual({ principal: 'alice', kind: 'local', scopes: ['demo:read'] });
+    } finally {
+      await client.close();
+    }
+    expect(readAudit(env['AUDIT_LOG_FILE']!)).toMatchObject([{ principal: 'alice', tool: 'whoami', outcome: 'ok' }]);
+    expect(stderr()).toContain('MCP server ready on stdio'); // operational logs went to stderr
+    // graceful shutdown on stdin end released the lock
+    await expect.poll(() => fs.existsSync(`${env['AUDIT_LOG_FILE']}.lock`), { timeout: 5_000 }).toBe(false);
+  });
+
+  test('raw: every line on stdout is a JSON-RPC message, logs go to stderr', async () => {
+    const env = serverEnv({ LOG_LEVEL: 'debug' });
+    const child = spawn(process.execPath, [ENTRY], { cwd: tempDir('mcp-cwd-'), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => void (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+    await expect.poll(() => stdout.includes('"id":1'), { timeout: 5_000 }).toBe(true);
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'whoami', arguments: { x: 1 } } });
+    send({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'nope', arguments: {} } });
+    send({ jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'whoami', arguments: 'not-an-object' } });
+    await expect.poll(() => [2, 3, 4, 5, 6].every((id) => stdout.includes(`"id":${id}`)), { timeout: 5_000 }).toBe(true);
+    child.stdin.end();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+
+    const lines = stdout.split('\n').filter((l) => l !== '');
+    expect(lines.length).toBeGreaterThanOrEqual(6);
+    for (const line of lines) {
+      const message = JSON.parse(line) as { jsonrpc?: string };
+      expect(message.jsonrpc).toBe('2.0');
+    }
+    expect(stderr).toContain('"level":'); // pino JSON on stderr
+    // every tools/call wrote exactly one audit line, including the malformed one
+    // (calls ran concurrently, so lines are in completion order)
+    expect(readAudit(env['AUDIT_LOG_FILE']!).map((l) => l.outcome).sort()).toEqual(['invalid_args', 'invalid_args', 'invalid_args', 'ok']);
+  });
+
+  test('a second server on the same audit log refuses to start', async () => {
+    const env = serverEnv();
+    const { client } = await connect(env);
+    try {
+      // connect() may resolve before the session child is up (the SDK probes on a sibling first): call once.
+      await client.callTool({ name: 'whoami', arguments: {} });
+      const second = spawnSync(process.execPath, [ENTRY], { cwd: tempDir('mcp-cwd-'), env, input: '', encoding: 'utf8' });
+      expect(second.status).toBe(1);
+      expect(second.stderr).toMatch(/is in use by process \d+/);
+      expect(second.stdout).toBe('');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('start-up configuration errors', () => {
+  test('missing AUDIT_HMAC_KEY: one clear message naming it, exit non-zero, nothing on stdout', () => {
+    // An empty value in the real env overrides any key in the project's .env.
+    const env = serverEnv({ AUDIT_HMAC_KEY: '' });
+    const result = spawnSync(process.execPath, [ENTRY], { cwd: tempDir('mcp-cwd-'), env, input: '', encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('AUDIT_HMAC_KEY is required');
+    expect(result.stdout).toBe('');
+  });
+
+  test('a placeholder key is refused and its value never printed', () => {
+    const value = 'changeme-changeme-changeme-changeme-changeme-XYZ';
+    const result = spawnSync(process.execPath, [ENTRY], { cwd: tempDir('mcp-cwd-'), env: serverEnv({ AUDIT_HMAC_KEY: value }), input: '', encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('AUDIT_HMAC_KEY');
+    expect(result.stdout + result.stderr).not.toContain(value);
+  });
+
+  test('relative paths resolve from the project root even when started elsewhere', async () => {
+    const rel = path.join('logs', `e2e-${process.pid}-${Date.now()}`, 'audit.log');
+    const env = serverEnv({ AUDIT_LOG_FILE: rel });
+    const { client } = await connect(env);
+    try {
+      await client.callTool({ name: 'whoami', arguments: {} });
+      expect(readAudit(path.join(PROJECT_ROOT, rel))).toHaveLength(1);
+    } finally {
+      await client.close();
+      fs.rmSync(path.join(PROJECT_ROOT, path.dirname(rel)), { recursive: true, force: true });
+    }
+  });
+});
