@@ -33,7 +33,7 @@ export function createInquirerAsker(): Asker & { directory(defaultValue: string,
       const { checkbox } = await load();
       return checkbox({
         message: question.message,
-        choices: question.choices.map((c) => ({ value: c.value, name: `${c.label}  ${c.hint}`, checked: question.default.includes(c.value) })),
+        choices: question.choices.map((c) => ({ value: c.value, name: `${c.label}  ${c.hint}`, short: c.label, checked: question.default.includes(c.value) })),
       }).catch(cancelled);
     },
     async directory(defaultValue: string, validate: (value: string) => string | true): Promise<string> {
