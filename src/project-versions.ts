@@ -8,12 +8,26 @@ export const PROJECT_VERSIONS = {
   '@modelcontextprotocol/server': '2.4.0',
   // Dev only: the real v2 client the tests talk through; same release as the server.
   '@modelcontextprotocol/client': '2.4.0',
+  // HTTP transport: toNodeHandler() adapts createMcpHandler's fetch face to express; 2.1.x needs server ^2.4.
+  '@modelcontextprotocol/node': '2.1.2',
+  // HTTP transport: the app and its middleware order; 5.x (async errors reach the JSON error handler), Node >= 18.
+  express: '5.3.0',
+  // Dev only: types for express 5 (matching major).
+  '@types/express': '5.0.6',
+  // HTTP transport: security headers (CSP default-src 'none', nosniff, frame and referrer policy); 8.x, Node >= 18.
+  helmet: '8.3.0',
   // SDK v2 needs zod ^4.2 (Standard JSON Schema for tools/list); imported as 'zod/v4'.
   zod: '4.6.7',
   // stderr logging (pino.destination(2)) with redact paths; 10.x runs on Node 20.
   pino: '10.4.0',
   // Memory limiter now, Redis later behind the same API; msBeforeNext gives the retry time.
   'rate-limiter-flexible': '11.4.0',
+  // Redis rate-limit store (--rate-limit-store redis): rate-limiter-flexible's default client; 6.x runs on Node 20.
+  ioredis: '6.0.0',
+  // fetch_url SSRF guard and HTTP TRUST_PROXY / per-IP /64 buckets: range() classes every address (private, loopback, mapped, NAT64…); no deps.
+  'ipaddr.js': '2.5.0',
+  // OAuth resource server (--auth oauth): jwtVerify + createRemoteJWKSet; 6.x is WebCrypto-only and runs on Node 20.
+  jose: '6.2.18',
   // 6.x: 7.x (native) has no compiler API; TS >= 6 needs "types": ["node"] in tsconfig.
   typescript: '6.0.3',
   // Node 20 typings: the project's floor (engines >=20.12), so newer-Node APIs fail the typecheck.

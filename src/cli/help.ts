@@ -28,10 +28,10 @@ Project
 ${table([
   ['--name <package-name>', "package name; default: the directory's name"],
   [`--transport <${values(c.transports)}>`, `default ${pickDefault(c.transports, PREFERRED_DEFAULTS.transport)}`],
-  [`--auth <${values(c.auths)}>`, 'only with an HTTP transport'],
+  [`--auth <${values(c.auths)}>`, `HTTP only; default ${pickDefault(c.auths, PREFERRED_DEFAULTS.auth)}`],
   [`--storage <${values(c.storages)}>`, `default ${pickDefault(c.storages, PREFERRED_DEFAULTS.storage)}`],
   ['--tools <list>', `comma list of ${tools}; default ${defaultTools}; whoami is always there`],
-  [`--rate-limit-store <${values(c.rateLimitStores)}>`, 'only with an HTTP transport'],
+  [`--rate-limit-store <${values(c.rateLimitStores)}>`, `HTTP only; default ${pickDefault(c.rateLimitStores, PREFERRED_DEFAULTS.rateLimitStore)}`],
 ])}
 
 Run

@@ -60,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
       env: process.env,
       cleanup,
       generatorVersion: version,
-      featureEnv: { generatorVersion: version, randomSecret: (bytes) => randomBytes(bytes).toString('base64url'), now: new Date() },
+      featureEnv: { generatorVersion: version, randomBytes, now: new Date() },
       ask,
     });
     return EXIT.ok;

@@ -14,7 +14,8 @@ import { planProject } from '../generate/plan.js';
 import { renderPlan } from '../generate/render.js';
 import { type CleanupRegistry, conflictingEntries, removeCreatedTarget, writeProject } from '../generate/write.js';
 import { runPostSteps } from '../post/run.js';
-import { CATALOG, type PackageManager } from '../spec/options.js';
+import { CATALOG, type PackageManager, servesHttp } from '../spec/options.js';
+import { API_KEYS_PATH, DEV_KEY_PATH } from '../features/auth-api-key.js';
 import { toPackageName } from '../spec/package-name.js';
 import { type Asker, resolveSpec } from '../spec/resolve.js';
 import type { ProjectSpec, RunOptions } from '../spec/spec.js';
@@ -144,22 +145,36 @@ function printDryRun(ui: Ui, spec: ProjectSpec, run: RunOptions, plan: Plan): vo
 function printNextSteps(ui: Ui, spec: ProjectSpec, run: RunOptions, cwd: string, notes: readonly string[]): void {
   const { color } = ui;
   const pm = spec.packageManager;
+  const http = servesHttp(spec.transport);
+  const stdio = spec.transport !== 'http';
   const relative = path.relative(cwd, run.targetDir) || '.';
-  const entry = path.join(run.targetDir, 'dist', 'transports', 'stdio.js');
   ui.out('');
   ui.out(`${color.green('✔')} Created ${color.bold(spec.name)} in ${run.targetDir}`);
   for (const note of notes) ui.out(`${color.yellow('!')} ${note}`);
+  if (spec.auth === 'api-key') {
+    ui.out(`${color.green('✔')} A development API key is in ${path.join(run.targetDir, DEV_KEY_PATH)} (mode 600, git-ignored); only its hash is in ${API_KEYS_PATH}.`);
+  }
   ui.out('');
   ui.out(color.bold('Next steps'));
   if (relative !== '.') ui.out(`  cd ${quoteIfNeeded(relative)}`);
   if (!run.install) ui.out(`  ${pm} install && ${pm} run build`);
-  ui.out(`  ${pm} test            # the security controls, proven`);
-  ui.out(`  ${pm} run start       # serve over stdio`);
+  if (spec.auth === 'oauth') ui.out('  set OAUTH_ISSUER (and PUBLIC_URL) in .env   # the authorization server whose tokens you accept');
+  if (spec.rateLimitStore === 'redis') ui.out('  set REDIS_URL in .env                    # the Redis that holds shared rate limits');
+  ui.out(`  ${pm} test              # the security controls, proven`);
+  if (http) ui.out(`  ${pm} run start:http    # serve Streamable HTTP on http://127.0.0.1:3000/mcp`);
+  if (stdio) ui.out(`  ${pm} run start:stdio   # serve over stdio (what a local client launches)`);
   ui.out('');
-  ui.out(color.bold('Connect an MCP client') + color.dim(' (e.g. Claude Desktop\'s claude_desktop_config.json)'));
-  const config = { mcpServers: { [spec.name]: { command: 'node', args: [entry] } } };
-  ui.out(JSON.stringify(config, null, 2));
-  ui.out(color.dim('It runs node directly: `npm run` would print a banner on stdout and corrupt the protocol.'));
+  ui.out(color.bold('Connect an MCP client') + color.dim(' (the mcpServers shape of Claude Desktop, IDEs and most clients)'));
+  const servers: Record<string, unknown> = {};
+  if (stdio) servers[spec.name] = { command: 'node', args: [path.join(run.targetDir, 'dist', 'transports', 'stdio.js')] };
+  if (http) {
+    const entry: Record<string, unknown> = { type: 'http', url: 'http://127.0.0.1:3000/mcp' };
+    if (spec.auth === 'api-key') entry.headers = { Authorization: `Bearer <the key in ${DEV_KEY_PATH}>` };
+    servers[stdio ? `${spec.name}-http` : spec.name] = entry;
+  }
+  ui.out(JSON.stringify({ mcpServers: servers }, null, 2));
+  if (stdio) ui.out(color.dim('The stdio entry runs node directly: `npm run` would print a banner on stdout and corrupt the protocol.'));
+  if (spec.auth === 'oauth') ui.out(color.dim('OAuth clients find the authorization server through /.well-known/oauth-protected-resource/mcp.'));
   ui.out(color.dim('Secrets live in .env (git-ignored); SECURITY.md maps each control to its code and test.'));
 }
 

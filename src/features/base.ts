@@ -12,14 +12,20 @@ export const baseFeature: Feature = {
   applies: () => true,
   computedFiles(spec, env) {
     const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, generatorVersion: env.generatorVersion, spec };
-    const dotenv = [
+    const lines = [
       '# Local settings and secrets of this project. Git-ignored: never commit this file.',
       '# Every variable is documented in .env.example. Created by create-secure-mcp.',
       '',
       '# Key of the audit log\'s HMAC chain (32 random bytes). Rotating it starts a new log file.',
-      `AUDIT_HMAC_KEY=${env.randomSecret(32)}`,
-      '',
-    ].join('\n');
+      `AUDIT_HMAC_KEY=${env.randomBytes(32).toString('base64url')}`,
+    ];
+    if (spec.rateLimitStore === 'redis') {
+      lines.push('', '# Shared rate-limit counters (a local Redis for development).', 'REDIS_URL=redis://127.0.0.1:6379');
+    }
+    if (spec.auth === 'oauth') {
+      lines.push('', '# The authorization server whose access tokens this server accepts (required).', '# OAUTH_ISSUER=https://auth.example.com');
+    }
+    const dotenv = `${lines.join('\n')}\n`;
     return [
       { path: 'secure-mcp.json', content: `${JSON.stringify(manifest, null, 2)}\n` },
       { path: '.env', content: dotenv, secret: true },

@@ -12,8 +12,8 @@ export interface ComputedFile {
 
 export interface FeatureEnv {
   readonly generatorVersion: string;
-  /** Cryptographically random bytes, base64url. Injected so tests can make runs repeatable. */
-  readonly randomSecret: (bytes: number) => string;
+  /** Cryptographically random bytes. Injected so tests can make runs repeatable. */
+  readonly randomBytes: (count: number) => Buffer;
   readonly now: Date;
 }
 

@@ -2,8 +2,8 @@
  * The option lists. One list per question drives flag parsing, prompts, `--help`, validation and the
  * generation test matrix, so an option cannot exist in one place and be missing in another.
  *
- * Only what is built is listed: the HTTP transport, auth, storage back-ends and the other catalog tools
- * join these lists together with their templates.
+ * Only what is built is listed: storage back-ends and the notes tool join these lists together with
+ * their templates.
  */
 
 export interface Choice<V extends string = string> {
@@ -14,10 +14,14 @@ export interface Choice<V extends string = string> {
 
 export const TRANSPORTS = [
   { value: 'stdio', label: 'stdio', hint: 'launched by a local client (Claude Desktop, IDEs, CLIs)' },
+  { value: 'http', label: 'Streamable HTTP', hint: 'a remote server: TLS, auth, DNS-rebinding defence' },
+  { value: 'both', label: 'both', hint: 'stdio and Streamable HTTP from one buildServer()' },
 ] as const satisfies readonly Choice[];
 
 export const AUTHS = [
-  { value: 'none', label: 'none', hint: 'loopback only' },
+  { value: 'api-key', label: 'API keys', hint: 'hashed keys, `npm run keys` to create and revoke' },
+  { value: 'oauth', label: 'OAuth 2.1', hint: 'resource server: JWTs from your authorization server' },
+  { value: 'none', label: 'none', hint: 'loopback only; refuses to start on another address' },
 ] as const satisfies readonly Choice[];
 
 export const STORAGES = [
@@ -26,6 +30,7 @@ export const STORAGES = [
 
 export const RATE_LIMIT_STORES = [
   { value: 'memory', label: 'memory', hint: 'one process' },
+  { value: 'redis', label: 'Redis', hint: 'limits shared by several instances (REDIS_URL)' },
 ] as const satisfies readonly Choice[];
 
 export const PACKAGE_MANAGERS = [
@@ -52,6 +57,14 @@ export const TOOLS = [
     hint: 'list_files, read_file inside a sandboxed folder',
     mcpTools: ['list_files', 'read_file'],
     scopes: ['files:read'],
+    needsStorage: false,
+  },
+  {
+    value: 'fetch',
+    label: 'fetch',
+    hint: 'fetch_url: GET from allowlisted hosts, SSRF-guarded',
+    mcpTools: ['fetch_url'],
+    scopes: ['fetch:read'],
     needsStorage: false,
   },
 ] as const satisfies readonly ToolChoice[];

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,7 +45,9 @@ describe('create-secure-mcp as a process without a TTY', () => {
     [['srv', '--yes', '--transport', 'smoke-signals'], '--transport'],
     [['srv', '--yes', '--tools', 'files,shell'], '--tools'],
     [['srv', '--yes', '--name', 'Not Valid'], 'Invalid package name'],
-    [['srv', '--yes', '--auth', 'none'], '--auth'],
+    [['srv', '--yes', '--transport', 'stdio', '--auth', 'none'], '--auth'],
+    [['srv', '--yes', '--transport', 'stdio', '--rate-limit-store', 'redis'], '--rate-limit-store'],
+    [['srv', '--yes', '--auth', 'basic'], '--auth'],
     [['srv', '--yes', '--bogus'], 'Unknown option'],
   ])('refuses %j with exit 1 and writes nothing', (args, text) => {
     const run = runCli(args, { cwd });
@@ -89,7 +92,7 @@ describe('create-secure-mcp as a process without a TTY', () => {
     const target = path.join(cwd, 'my-srv');
     expect(readdirSync(cwd)).toEqual(['my-srv']);
     const manifest = JSON.parse(readFileSync(path.join(target, 'secure-mcp.json'), 'utf8'));
-    expect(manifest).toMatchObject({ schemaVersion: 1, spec: { name: 'my-srv', transport: 'stdio', tools: ['files'] } });
+    expect(manifest).toMatchObject({ schemaVersion: 1, spec: { name: 'my-srv', transport: 'both', auth: 'api-key', tools: ['files'] } });
     const dotenv = readFileSync(path.join(target, '.env'), 'utf8');
     const key = /AUDIT_HMAC_KEY=(\S+)/.exec(dotenv)?.[1] ?? '';
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -97,7 +100,23 @@ describe('create-secure-mcp as a process without a TTY', () => {
     expect(run.stdout + run.stderr).not.toContain(key);
     const config = JSON.parse(/\{\n  "mcpServers"[\s\S]*?\n\}/.exec(run.stdout)?.[0] ?? '{}');
     expect(config.mcpServers['my-srv']).toEqual({ command: 'node', args: [path.join(target, 'dist', 'transports', 'stdio.js')] });
+    expect(config.mcpServers['my-srv-http']).toMatchObject({ type: 'http', url: 'http://127.0.0.1:3000/mcp' });
     expect(run.stdout).not.toContain('npm run start"');
+  });
+
+  it('--yes with api-key auth writes a development key: hash in api-keys.json, key in .secrets, 0600, never printed', () => {
+    const run = runCli(['keyed', ...QUICK], { cwd });
+    expect(run.status, run.stderr).toBe(0);
+    const target = path.join(cwd, 'keyed');
+    const key = readFileSync(path.join(target, '.secrets', 'dev-api-key'), 'utf8').trim();
+    expect(key).toMatch(/^smcp_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    const store = JSON.parse(readFileSync(path.join(target, 'api-keys.json'), 'utf8'));
+    expect(store.version).toBe(1);
+    expect(store.keys[0].hash).toBe(`sha256:${createHash('sha256').update(key).digest('hex')}`);
+    expect(JSON.stringify(store)).not.toContain(key.split('_')[2]);
+    for (const file of ['api-keys.json', '.secrets/dev-api-key']) expect(statSync(path.join(target, file)).mode & 0o777).toBe(0o600);
+    expect(run.stdout + run.stderr).not.toContain(key);
+    expect(run.stdout).toContain(path.join(target, '.secrets', 'dev-api-key'));
   });
 
   it('two projects get two different audit keys', () => {
@@ -172,6 +191,9 @@ describe('create-secure-mcp as a process without a TTY', () => {
     expect(files).toContain('secure-mcp.json');
     expect(files).toContain('.env.example');
     expect(files).not.toContain('.env');
+    expect(files).not.toContain('api-keys.json');
+    expect(files.filter((f) => f.startsWith('.secrets'))).toEqual([]);
     expect(existsSync(path.join(work, 'srv', '.env'))).toBe(true);
+    expect(existsSync(path.join(work, 'srv', '.secrets', 'dev-api-key'))).toBe(true);
   });
 });

@@ -7,7 +7,10 @@ import { resolveInside } from '../../src/generate/safe-path.js';
 import { allValidSpecs, specLabel } from '../../src/spec/matrix.js';
 import type { ProjectSpec } from '../../src/spec/spec.js';
 
-const env = { generatorVersion: '0.0.0-test', randomSecret: (n: number) => 'k'.repeat(Math.ceil((n * 4) / 3)), now: new Date(0) };
+let counter = 0;
+/** Repeatable but distinct "random" bytes, so secrets differ between files as they would for real. */
+const randomBytes = (n: number) => Buffer.alloc(n, ++counter);
+const env = { generatorVersion: '0.0.0-test', randomBytes, now: new Date(0) };
 
 async function render(spec: ProjectSpec) {
   const plan = await planProject(spec, { install: true, git: true }, env);
@@ -23,7 +26,12 @@ const ALWAYS = [
 ];
 const PER_FEATURE: Record<string, { when: (s: ProjectSpec) => boolean; files: string[] }> = {
   stdio: { when: (s) => s.transport === 'stdio' || s.transport === 'both', files: ['src/transports/stdio.ts'] },
+  http: { when: (s) => s.transport !== 'stdio', files: ['src/transports/http.ts', 'src/config/http.ts'] },
+  apiKey: { when: (s) => s.auth === 'api-key', files: ['src/cli/keys.ts', 'api-keys.json', '.secrets/dev-api-key'] },
+  auth: { when: (s) => s.auth !== 'none', files: ['src/security/auth.ts'] },
+  redis: { when: (s) => s.rateLimitStore === 'redis', files: ['src/config/redis.ts'] },
   files: { when: (s) => s.tools.includes('files'), files: ['src/tools/files.ts', 'src/security/sandbox.ts'] },
+  fetch: { when: (s) => s.tools.includes('fetch'), files: ['src/tools/fetch.ts', 'src/security/ssrf.ts', 'src/config/fetch.ts'] },
 };
 
 const specs = allValidSpecs();
@@ -73,7 +81,10 @@ describe.each(specs.map((spec) => [specLabel(spec), spec] as const))('%s', (_lab
     }
     expect(pkg.dependencies['@modelcontextprotocol/sdk']).toBeUndefined();
     expect(files.get('.env')).toMatchObject({ mode: 0o600, secret: true });
-    for (const ignored of ['.env', '.secrets', 'logs']) {
+    for (const secret of ['api-keys.json', '.secrets/dev-api-key']) {
+      if (files.has(secret)) expect(files.get(secret)).toMatchObject({ mode: 0o600, secret: true });
+    }
+    for (const ignored of ['.env', '.secrets', 'logs', 'api-keys.json']) {
       expect(files.get('.gitignore')?.content.toString('utf8')).toContain(ignored);
       expect(files.get('.dockerignore')?.content.toString('utf8')).toContain(ignored);
     }

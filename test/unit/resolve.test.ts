@@ -65,13 +65,13 @@ function scriptedAsker(answers: Record<string, string | string[]>): Asker & { as
 describe('resolveSpec with the shipped catalog', () => {
   it('--yes takes the defaults of DESIGN §3 narrowed to what is built', async () => {
     const spec = await resolveSpec({}, ctx({ yes: true }));
-    expect(spec).toEqual({ name: 'srv', transport: 'stdio', auth: 'none', storage: 'none', tools: ['files'], rateLimitStore: 'memory', packageManager: 'npm' });
+    expect(spec).toEqual({ name: 'srv', transport: 'both', auth: 'api-key', storage: 'none', tools: ['files'], rateLimitStore: 'memory', packageManager: 'npm' });
     expect(Object.isFrozen(spec)).toBe(true);
     expect(Object.isFrozen(spec.tools)).toBe(true);
   });
 
   it('flags win and duplicates collapse; the detected package manager is the default', async () => {
-    const spec = await resolveSpec({ name: '@acme/x', tools: ['files', 'files'] }, ctx({ detectedPackageManager: 'pnpm' }));
+    const spec = await resolveSpec({ name: '@acme/x', transport: 'stdio', tools: ['files', 'files'] }, ctx({ detectedPackageManager: 'pnpm' }));
     expect(spec).toMatchObject({ name: '@acme/x', tools: ['files'], packageManager: 'pnpm' });
   });
 
@@ -97,8 +97,13 @@ describe('resolveSpec with the shipped catalog', () => {
   });
 
   it('refuses --auth and --rate-limit-store with stdio', async () => {
-    expect((await refusal(resolveSpec({ auth: 'none' }, ctx({ yes: true })))).message).toContain('--auth');
-    expect((await refusal(resolveSpec({ rateLimitStore: 'memory' }, ctx({ yes: true })))).message).toContain('--rate-limit-store');
+    expect((await refusal(resolveSpec({ transport: 'stdio', auth: 'none' }, ctx({ yes: true })))).message).toContain('--auth');
+    expect((await refusal(resolveSpec({ transport: 'stdio', rateLimitStore: 'memory' }, ctx({ yes: true })))).message).toContain('--rate-limit-store');
+  });
+
+  it('stdio projects get auth none and the memory store without being asked', async () => {
+    const spec = await resolveSpec({ transport: 'stdio' }, ctx({ yes: true }));
+    expect(spec).toMatchObject({ auth: 'none', rateLimitStore: 'memory' });
   });
 
   it('refuses an invalid --name', async () => {
@@ -108,8 +113,8 @@ describe('resolveSpec with the shipped catalog', () => {
 
   it('asks only what is open and has more than one choice', async () => {
     const asker = scriptedAsker({ tools: [] });
-    const spec = await resolveSpec({}, ctx({ ask: asker }));
-    expect(asker.asked).toEqual(['tools']);
+    const spec = await resolveSpec({ transport: 'stdio' }, ctx({ ask: asker }));
+    expect(asker.asked).toEqual(['tools']); // storage has one choice today: taken, not asked
     expect(spec.tools).toEqual([]);
   });
 });

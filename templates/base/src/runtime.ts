@@ -5,23 +5,27 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { ServerDeps } from './server.js';
 import { AuditLog } from './security/audit.js';
-import { localPrincipal } from './security/authz.js';
+import { localPrincipal, type Principal } from './security/authz.js';
 import { InflightCalls } from './security/guard.js';
-import { createMemoryRateLimits } from './security/rate-limit.js';
+import { createRateLimits } from './security/rate-limit.js';
 import { declaredScopes, type ToolDefinition } from './tools/define.js';
 import { createTools } from './tools/index.js';
 
 export interface Runtime extends ServerDeps {
   /** Waits (at most TOOL_TIMEOUT_MS + 1 s) for running calls to finish and write their audit lines. */
   drain(): Promise<void>;
-  /** Closes the audit log and releases its lock. Call drain() first on a graceful shutdown. */
-  close(): void;
+  /** Closes the audit log (releasing its lock) at once, then the rate-limit store. Call drain() first on a graceful shutdown. */
+  close(): Promise<void>;
+  /** LOCAL_PRINCIPAL with LOCAL_SCOPES: the identity on stdio and on HTTP with auth `none`. */
+  localPrincipal: Principal;
 }
 
 export interface RuntimeOptions {
   /** Replace the tool list (tests register extra test-only tools this way). */
   tools?: readonly ToolDefinition[];
   resolvePrincipal?: ServerDeps['resolvePrincipal'];
+  /** HTTP passes false: its middleware consumes the rate limits (see GuardDeps.rateLimitInGuard). */
+  rateLimitInGuard?: boolean;
 }
 
 export function openRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Runtime {
@@ -29,15 +33,21 @@ export function openRuntime(config: Config, logger: Logger, options: RuntimeOpti
   const audit = AuditLog.open({ file: config.auditLogFile, key: config.auditHmacKey });
   const principal = localPrincipal(config, declaredScopes(tools));
   const inflight = new InflightCalls();
+  const rateLimits = createRateLimits(config, logger);
   return {
     config,
     logger,
     tools,
     audit,
-    rateLimits: createMemoryRateLimits({ points: config.rateLimitPoints, windowSeconds: config.rateLimitWindowSeconds }),
+    rateLimits,
+    rateLimitInGuard: options.rateLimitInGuard ?? true,
     inflight,
+    localPrincipal: principal,
     resolvePrincipal: options.resolvePrincipal ?? (() => principal),
     drain: () => inflight.drain(config.toolTimeoutMs + 1000),
-    close: () => audit.close(),
+    async close() {
+      audit.close(); // first and synchronous: an exit right after close() still leaves a closed log
+      await rateLimits.close(); // Redis: quits the connection (memory: nothing to do)
+    },
   };
 }

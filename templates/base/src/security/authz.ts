@@ -1,13 +1,14 @@
 // Authorization: the one place scopes are checked. Guards against a tool running for a principal that
 // was not granted its scopes. Identity arrives through the call context (never a global), so stdio,
 // API keys and OAuth all feed the same check.
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Config } from '../config.js';
 
 export interface Principal {
-  /** Stable id: `local` on stdio; later `apikey:<name>` or `oauth:<issuer>#<sub>`. */
+  /** Stable id: LOCAL_PRINCIPAL on stdio (and HTTP with auth none), `apikey:<name>`, `oauth:<issuer>#<sub>`. */
   id: string;
   scopes: readonly string[];
-  kind: 'local';
+  kind: 'local' | 'apikey' | 'oauth';
 }
 
 /** The scopes in `required` the principal lacks (exact match; no wildcards). */
@@ -33,4 +34,11 @@ export function localPrincipal(config: Config, declaredScopes: Iterable<string>)
     scopes: Object.freeze([...(config.localScopes ?? defaultScopes(declaredScopes))]),
     kind: 'local' as const,
   });
+}
+
+/** HTTP: the principal an Authenticator put into AuthInfo.extra; undefined when absent or malformed (fail closed). */
+export function principalFromAuthInfo(authInfo: AuthInfo | undefined): Principal | undefined {
+  const candidate = authInfo?.extra?.['principal'] as Partial<Principal> | undefined;
+  if (!candidate || typeof candidate.id !== 'string' || !Array.isArray(candidate.scopes)) return undefined;
+  return candidate as Principal;
 }

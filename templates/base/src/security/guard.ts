@@ -3,7 +3,9 @@
 //    lookup) gives each call a correlation id, resolves the principal from the call context, applies
 //    the per-principal and per-(principal, tool) rate limits, the scope check and the strict schema
 //    check, and writes exactly ONE audit line before the response leaves (also for unknown tools and
-//    malformed requests, which the SDK refuses before any tool code runs);
+//    malformed requests, which the SDK refuses before any tool code runs); on HTTP the rate limits are
+//    consumed by the HTTP layer instead (rateLimitInGuard: false) and an SDK 403 insufficient_scope
+//    is audited by the tool's scope challenge, so each call still gets exactly one line;
 //  - the per-tool callback runs the handler with an AbortSignal (client cancel + TOOL_TIMEOUT_MS),
 //    turns thrown errors into "Internal error (ref <id>)" (ToolError messages pass), caps the output.
 // A tool callback reached without the envelope refuses to run (fail closed).
@@ -18,13 +20,14 @@ import {
   type JSONRPCRequest,
   type McpServer,
   type Result,
+  type ScopeChallengeHandler,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ToolDefinition } from '../tools/define.js';
 import type { AuditOutcome, AuditSink } from './audit.js';
-import { denialText, missingScopes, type Principal } from './authz.js';
+import { denialText, missingScopes, principalFromAuthInfo, type Principal } from './authz.js';
 import { errorResult, internalErrorText, sanitizeError, ToolError } from './errors.js';
 import { capOutput } from './output-cap.js';
 import type { RateLimits } from './rate-limit.js';
@@ -62,6 +65,8 @@ export interface GuardDeps {
   inflight: InflightCalls;
   /** Who is calling: stdio returns the local principal; HTTP maps ctx.http.authInfo. undefined = unauthenticated. */
   resolvePrincipal(ctx: ServerContext): Principal | undefined;
+  /** false on HTTP: its middleware already consumed the per-principal and per-tool budgets. Default true (stdio). */
+  rateLimitInGuard?: boolean;
 }
 
 type Handler = (request: JSONRPCRequest, ctx: ServerContext) => Promise<Result>;
@@ -163,7 +168,7 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
         outcome = 'unauthenticated';
         return errorResult('Authentication required.');
       }
-      const rate = await rateLimits.consume(principal.id, def && { name: def.name, points: def.rateLimitPoints });
+      const rate = deps.rateLimitInGuard === false ? { allowed: true as const } : await rateLimits.consume(principal.id, def && { name: def.name, points: def.rateLimitPoints });
       if (!rate.allowed) {
         outcome = 'rate_limited';
         reason = `${rate.limit} limit`;
@@ -244,6 +249,25 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
     return (request, ctx) => deps.inflight.track(envelope(wrapped, request, ctx));
   };
 
+  // HTTP: the SDK answers a missing scope with 403 insufficient_scope BEFORE tools/call reaches the
+  // envelope, so the challenge itself writes that call's one audit line (outcome denied).
+  const auditedChallenge = (def: ToolDefinition, check: ScopeChallengeHandler): ScopeChallengeHandler => async (context) => {
+    const challenge = await check(context);
+    if (challenge !== undefined) {
+      const args = (context.request.params as { arguments?: unknown } | undefined)?.arguments ?? {};
+      audit.write({
+        correlationId: randomUUID(),
+        principal: principalFromAuthInfo(context.authInfo)?.id ?? null,
+        tool: def.name,
+        outcome: 'denied',
+        reason: `missing scope ${challenge.scopes.join(' ')} (HTTP 403)`,
+        durationMs: 0,
+        args: redactArgs(args),
+      }); // a failed write throws: the SDK then answers 500, not the call
+    }
+    return challenge;
+  };
+
   for (const def of registry.values()) {
     const [first, ...rest] = def.scopes;
     mcp.registerTool(
@@ -253,7 +277,7 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
         description: def.description,
         inputSchema: def.inputSchema,
         annotations: def.annotations,
-        ...(first === undefined ? {} : { scopeChallenge: requireScopes(first, ...rest) }),
+        ...(first === undefined ? {} : { scopeChallenge: auditedChallenge(def, requireScopes(first, ...rest)) }),
       },
       (args: unknown, ctx: ServerContext) => execute(def, args, ctx),
     );

@@ -1,13 +1,36 @@
-// Rate limiting. Guards against one principal (or a runaway agent loop) exhausting the server: a
-// budget per principal across all tools, and a budget per (principal, tool). A refusal carries the
-// retry time. Memory store: one process; the HTTP issue adds a Redis store behind the same interface.
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+// Rate limiting. Guards against one client, principal or runaway agent loop exhausting the server: a
+// budget per client address (HTTP, before authentication), per principal across all tools, and per
+// (principal, tool). A refusal carries the retry time. Every limiter comes from ONE store, chosen at
+// render time (src/security/rate-limit-store.ts): memory (one process) or Redis (shared by every
+// instance, with an in-memory insurance limiter so an outage never switches limiting off).
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { createLimiterStore, memoryStore } from './rate-limit-store.js';
 
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; limit: 'principal' | 'tool' };
+export type RateLimitKind = 'ip' | 'principal' | 'tool';
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; limit: RateLimitKind };
 
 export interface RateLimits {
   /** Consumes one point for the principal and, for a known tool, one for (principal, tool). */
   consume(principalId: string, tool?: { name: string; points?: number | undefined }): Promise<RateDecision>;
+  /** Releases the store (Redis: quits the connection). */
+  close(): Promise<void>;
+}
+
+export interface IpLimiter {
+  /** One point per request for the client address as the caller counts it (IPv6: its /64). */
+  consume(ipKey: string): Promise<RateDecision>;
+  close(): Promise<void>;
+}
+
+/** Where limiters keep their counters. `name` separates key spaces (p, t:<tool>, ip). */
+export interface LimiterStore {
+  limiter(name: string, points: number, windowSeconds: number): RateLimiterAbstract;
+  /** Settles once the store can count (Redis: first connect or first failure, bounded), so the calls
+   *  made while it is still connecting are not counted by the local insurance limiter alone. */
+  ready?(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface RateLimitOptions {
@@ -15,38 +38,75 @@ export interface RateLimitOptions {
   windowSeconds: number;
 }
 
-function refusal(error: unknown, limit: 'principal' | 'tool'): RateDecision {
-  if (!(error instanceof RateLimiterRes)) throw error; // a store failure is not a refusal: let it surface
+function refusal(error: unknown, limit: RateLimitKind): RateDecision {
+  // Only a RateLimiterRes is a refusal. The Redis store never rejects with anything else (its insurance
+  // limiter answers during an outage); any other error is a bug and surfaces, it is never an "allow".
+  if (!(error instanceof RateLimiterRes)) throw error;
   return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
 }
 
-export function createMemoryRateLimits(options: RateLimitOptions): RateLimits {
-  const perPrincipal = new RateLimiterMemory({ keyPrefix: 'p', points: options.points, duration: options.windowSeconds });
+async function consumeOne(limiter: RateLimiterAbstract, key: string, limit: RateLimitKind): Promise<RateDecision> {
+  try {
+    await limiter.consume(key);
+    return { allowed: true };
+  } catch (error) {
+    return refusal(error, limit);
+  }
+}
+
+/** The per-principal and per-(principal, tool) limits on a given store. */
+export function buildRateLimits(store: LimiterStore, options: RateLimitOptions): RateLimits {
+  const perPrincipal = store.limiter('p', options.points, options.windowSeconds);
   // One limiter per known tool (tool names come from our own registry, never from the request).
-  const perTool = new Map<string, RateLimiterMemory>();
+  const perTool = new Map<string, RateLimiterAbstract>();
   const toolLimiter = (name: string, points: number) => {
     let limiter = perTool.get(name);
     if (!limiter) {
-      limiter = new RateLimiterMemory({ keyPrefix: `t:${name}`, points, duration: options.windowSeconds });
+      limiter = store.limiter(`t:${name}`, points, options.windowSeconds);
       perTool.set(name, limiter);
     }
     return limiter;
   };
   return {
     async consume(principalId, tool) {
-      try {
-        await perPrincipal.consume(principalId);
-      } catch (error) {
-        return refusal(error, 'principal');
-      }
-      if (tool) {
-        try {
-          await toolLimiter(tool.name, tool.points ?? options.points).consume(principalId);
-        } catch (error) {
-          return refusal(error, 'tool');
-        }
-      }
-      return { allowed: true };
+      await store.ready?.();
+      const principal = await consumeOne(perPrincipal, principalId, 'principal');
+      if (!principal.allowed || !tool) return principal;
+      return consumeOne(toolLimiter(tool.name, tool.points ?? options.points), principalId, 'tool');
     },
+    close: () => store.close(),
   };
+}
+
+/** The per-client-address limit on a given store. */
+export function buildIpLimiter(store: LimiterStore, options: RateLimitOptions): IpLimiter {
+  const perIp = store.limiter('ip', options.points, options.windowSeconds);
+  return {
+    consume: async (ipKey) => {
+      await store.ready?.();
+      return consumeOne(perIp, ipKey, 'ip');
+    },
+    close: () => store.close(),
+  };
+}
+
+/** Per-principal and per-(principal, tool) limits on the project's store (RATE_LIMIT_POINTS per window). */
+export function createRateLimits(config: Config, logger: Logger): RateLimits {
+  return buildRateLimits(createLimiterStore(config, logger), {
+    points: config.rateLimitPoints,
+    windowSeconds: config.rateLimitWindowSeconds,
+  });
+}
+
+/** Per-client-address limit on the project's store; default 10 × RATE_LIMIT_POINTS per window (NAT, several keys). */
+export function createIpLimiter(config: Config, logger: Logger, options: { points?: number; windowSeconds?: number } = {}): IpLimiter {
+  return buildIpLimiter(createLimiterStore(config, logger), {
+    points: options.points ?? config.rateLimitPoints * 10,
+    windowSeconds: options.windowSeconds ?? config.rateLimitWindowSeconds,
+  });
+}
+
+/** Memory-only limits (one process), whatever the project's store. */
+export function createMemoryRateLimits(options: RateLimitOptions): RateLimits {
+  return buildRateLimits(memoryStore(), options);
 }

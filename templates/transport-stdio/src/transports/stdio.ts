@@ -28,7 +28,7 @@ async function shutdown(reason: string): Promise<void> {
   logger.info({ reason }, 'shutting down');
   await handle.close().catch((err: unknown) => logger.warn({ err }, 'error while closing the transport'));
   await runtime.drain(); // running calls are aborted; let each write its audit line
-  runtime.close(); // writes are synchronous: nothing to flush; releases the lock
+  await runtime.close(); // audit writes are synchronous: nothing to flush; releases the lock, then the limiter store
   setTimeout(() => process.exit(0), 1000).unref(); // a handler ignoring its signal must not keep us alive
 }
 process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -36,6 +36,6 @@ process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.stdin.once('end', () => void shutdown('stdin closed'));
 process.on('uncaughtException', (err) => {
   logger.fatal({ err }, 'uncaught exception');
-  runtime.close();
+  void runtime.close(); // closes the audit log synchronously before exiting
   process.exit(1);
 });

@@ -1,0 +1,281 @@
+#!/usr/bin/env node
+// Benchmark: what the generated HTTP server's controls cost. Serves the same tool (`whoami`, no
+// arguments) from
+//   (a) a bare SDK v2 server — createMcpHandler + toNodeHandler + node:http, no auth, limits or audit;
+//   (b) the generated server — its own dist/transports/http.js with auth (an API key made with its
+//       `keys` script when it has one), rate limits raised so they measure work not 429s, validation,
+//       the guard and the HMAC-chained audit log on;
+// and loads both in one run with autocannon, same JSON-RPC tools/call request, loopback only, bounded
+// time. Every response must be 2xx (else exit 1). Prints requests/s, p50 and p99 latency for each and
+// the ratio b/a (target b/a >= 0.85). Figures, never a timed assertion.
+//
+//   node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10]
+//
+// The project must be built (`npm run build`) and installed. Both servers use the project's own
+// installed SDK, so they run the same SDK version. Each server runs in its own process.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const TOOL = 'whoami';
+const REQUEST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: TOOL, arguments: {} } });
+const BASE_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25', // a stateless 2025-era request: no session, no initialize
+};
+
+/** ESM entry of a package installed in the project (`pkg` or `pkg/sub`), via its package.json exports. */
+async function importFromProject(projectDir, specifier) {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  const sub = specifier.slice(name.length); // '' or '/v4'
+  const pkgDir = path.join(projectDir, 'node_modules', name);
+  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+  let target = pkg.exports?.[`.${sub}`] ?? (sub === '' ? pkg.exports : undefined);
+  while (target && typeof target === 'object') target = target.import ?? target.default;
+  if (typeof target !== 'string') throw new Error(`cannot resolve ${specifier} in ${pkgDir}`);
+  return import(pathToFileURL(path.join(pkgDir, target)).href);
+}
+
+// ---------------------------------------------------------------- (a) bare server, child process
+async function serveBare(projectDir, port) {
+  const { McpServer, createMcpHandler } = await importFromProject(projectDir, '@modelcontextprotocol/server');
+  const { toNodeHandler } = await importFromProject(projectDir, '@modelcontextprotocol/node');
+  const { z } = await importFromProject(projectDir, 'zod/v4');
+  const buildServer = () => {
+    const server = new McpServer({ name: 'bare', version: '0.0.0' });
+    server.registerTool(
+      TOOL,
+      { title: 'Who am I', description: 'Returns the principal.', inputSchema: z.object({}).strict() },
+      async () => {
+        const identity = { principal: 'bench', kind: 'local', scopes: [] };
+        return { content: [{ type: 'text', text: JSON.stringify(identity) }], structuredContent: identity };
+      },
+    );
+    return server;
+  };
+  const serve = toNodeHandler(createMcpHandler(buildServer, { legacy: 'stateless' }));
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/mcp' || req.method !== 'POST') {
+      res.writeHead(404).end();
+      return;
+    }
+    serve(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+}
+
+// ---------------------------------------------------------------- helpers
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns a server and keeps its last output lines for error messages. */
+function startProcess(label, args, env) {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (chunk) => (tail = (tail + chunk).slice(-4000));
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+  return { label, child, output: () => tail };
+}
+
+/** Waits until a POST of the benchmark request answers 2xx (or fails with the server's output). */
+async function waitReady(proc, port, headers) {
+  const deadline = Date.now() + 15_000;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) break;
+    const status = await new Promise((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', (e) => resolve(e.code));
+      req.end(REQUEST_BODY);
+    });
+    if (typeof status === 'number' && status >= 200 && status < 300) return;
+    last = String(status);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${proc.label} did not answer the benchmark request with 2xx (last: ${last}).\n--- its output ---\n${proc.output()}`);
+}
+
+/** Status and the start of the body of one benchmark request (for failure reports). */
+function probe(port, headers) {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c) => (body += c));
+      res.on('end', () => resolve(`${res.statusCode} ${body.slice(0, 300)}`));
+    });
+    req.on('error', (e) => resolve(e.code ?? e.message));
+    req.end(REQUEST_BODY);
+  });
+}
+
+async function stopProcess(proc) {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  const exited = new Promise((r) => proc.child.once('exit', r));
+  proc.child.kill('SIGTERM'); // our own child, by its handle
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function load(autocannon, port, headers, seconds, connections) {
+  return autocannon({
+    url: `http://127.0.0.1:${port}/mcp`,
+    method: 'POST',
+    headers,
+    body: REQUEST_BODY,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    // A new connection every 500 requests, for both servers: the generated server caps requests per
+    // socket (Node's maxRequestsPerSocket answers 503 past the cap, and autocannon ignores the
+    // `Connection: close` that precedes it). Real clients honour that header.
+    reconnectRate: 500,
+  });
+}
+
+/** The key printed by the project's `keys` script (stdout carries only the key), or undefined. */
+function createApiKey(projectDir, env) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectDir, 'package.json'), 'utf8'));
+  const script = pkg.scripts?.keys;
+  if (!script) return undefined; // auth none or oauth: no key
+  const match = /^node\s+(\S+)\s*$/.exec(script);
+  if (!match) throw new Error(`unexpected "keys" script (${script}); expected "node <file>"`);
+  const result = spawnSync(process.execPath, [path.join(projectDir, match[1]), 'create', '--name', `bench-${randomBytes(3).toString('hex')}`, '--scopes', ''], {
+    cwd: projectDir,
+    env,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`keys create failed (exit ${result.status}): ${result.stderr}`);
+  const key = result.stdout.trim();
+  if (!/^smcp_\S+$/.test(key)) throw new Error('keys create did not print a key on stdout');
+  return key;
+}
+
+// ---------------------------------------------------------------- main
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { duration: { type: 'string', default: '10' }, warmup: { type: 'string', default: '3' }, connections: { type: 'string', default: '10' } },
+  });
+  const projectDir = positionals[0] && path.resolve(positionals[0]);
+  if (!projectDir) {
+    process.stderr.write('usage: node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10]\n');
+    return 1;
+  }
+  const duration = Math.min(Math.max(Number(values.duration), 1), 60); // bounded
+  const warmup = Math.min(Math.max(Number(values.warmup), 0), 30);
+  const connections = Math.min(Math.max(Number(values.connections), 1), 256);
+  const entry = path.join(projectDir, 'dist', 'transports', 'http.js');
+  if (!fs.existsSync(entry)) {
+    process.stderr.write(`${entry} not found: this needs a generated HTTP project, installed and built (npm install && npm run build)\n`);
+    return 1;
+  }
+  // autocannon is a devDependency of the generator; loaded only here.
+  const { default: autocannon } = await import('autocannon');
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-http-'));
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectDir, 'package.json'), 'utf8'));
+  const usesRedis = Boolean(pkg.dependencies?.ioredis);
+  fs.mkdirSync(path.join(work, 'sandbox'));
+  // (b)'s settings: real controls on, budgets raised so the run measures work, not refusals.
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOST: '127.0.0.1',
+    AUDIT_HMAC_KEY: randomBytes(32).toString('base64url'),
+    AUDIT_LOG_FILE: path.join(work, 'audit.log'),
+    API_KEYS_FILE: path.join(work, 'api-keys.json'),
+    FILES_ROOT: path.join(work, 'sandbox'),
+    RATE_LIMIT_POINTS: '1000000',
+    RATE_LIMIT_WINDOW_SECONDS: '3600',
+    HTTP_MAX_CONCURRENT_CALLS: String(Math.max(64, connections * 2)),
+    HTTP_MAX_CONNECTIONS: String(Math.max(1024, connections * 4)),
+    LOG_LEVEL: 'warn',
+    ...(usesRedis
+      ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `bench-${randomBytes(4).toString('hex')}:rl` }
+      : {}),
+  };
+
+  const procs = [];
+  try {
+    const key = createApiKey(projectDir, env);
+    const headersB = key ? { ...BASE_HEADERS, authorization: `Bearer ${key}` } : BASE_HEADERS;
+    const portA = await freePort();
+    const portB = await freePort();
+    const bare = startProcess('(a) bare SDK server', [fileURLToPath(import.meta.url), '--serve-bare', projectDir, String(portA)], { PATH: env.PATH });
+    const generated = startProcess('(b) generated server', [entry], { ...env, PORT: String(portB) });
+    procs.push(bare, generated);
+    await waitReady(bare, portA, BASE_HEADERS);
+    await waitReady(generated, portB, headersB);
+
+    const runs = [
+      { name: '(a) bare SDK v2', port: portA, headers: BASE_HEADERS },
+      { name: `(b) generated (${key ? 'api-key' : 'no key'}${usesRedis ? ', redis' : ''}, limits, validation, audit)`, port: portB, headers: headersB },
+    ];
+    const results = [];
+    for (const run of runs) {
+      if (warmup > 0) await load(autocannon, run.port, run.headers, warmup, connections);
+      const r = await load(autocannon, run.port, run.headers, duration, connections);
+      results.push({ ...run, r });
+    }
+
+    process.stdout.write(`\nbench-http: ${TOOL} via tools/call, ${connections} connections, ${warmup}s warm-up + ${duration}s each, Node ${process.version}, ${os.cpus().length} CPUs\n`);
+    let failed = false;
+    for (const { name, r } of results) {
+      const bad = r.non2xx + r.errors + r.timeouts;
+      if (bad > 0) {
+        failed = true;
+        process.stderr.write(`${name}: status codes ${JSON.stringify(r.statusCodeStats)}\n`);
+      }
+      process.stdout.write(
+        `${name.padEnd(70)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   ` +
+          `(${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts})\n`,
+      );
+    }
+    const [a, b] = results.map((x) => x.r.requests.average);
+    process.stdout.write(`ratio b/a (throughput): ${(b / a).toFixed(3)}   (target >= 0.85)\n`);
+    const auditLines = fs.existsSync(env.AUDIT_LOG_FILE) ? fs.readFileSync(env.AUDIT_LOG_FILE, 'utf8').split('\n').length - 1 : 0;
+    process.stdout.write(`audit lines written by (b): ${auditLines}\n`);
+    if (failed) {
+      for (const { name, port, headers } of runs) process.stderr.write(`${name}: one more request now: ${await probe(port, headers)}\n`);
+      process.stderr.write('FAILED: some responses were not 2xx (or errored): the figures are not valid.\n');
+      return 1;
+    }
+    return 0;
+  } finally {
+    for (const proc of procs) await stopProcess(proc);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--serve-bare') {
+  await serveBare(process.argv[3], Number(process.argv[4]));
+} else {
+  process.exitCode = await main().catch((error) => {
+    process.stderr.write(`bench-http: ${error.message}\n`);
+    return 1;
+  });
+}

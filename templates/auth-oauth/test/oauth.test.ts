@@ -1,0 +1,265 @@
+// OAuth resource-server authentication, tested on REAL IncomingMessage objects (a tiny node:http
+// server on loopback calls the authenticator) against a local authorization server whose keys are
+// made per run (test/fixtures/oauth-issuer.ts). Proves every refusal (expired, not yet valid, wrong
+// audience, wrong issuer, alg none, HS256 keyed with the public key, wrong signing key, algorithm
+// outside the allowlist, missing exp/sub), the success path (principal, scopes, expiresAt, no token
+// in AuthInfo), discovery (RFC 8414, OIDC fallback, issuer mix-up refused), the RFC 9728 metadata
+// document, the 401 challenges and the start-up refusals of a dangerous configuration.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ConfigError, type Config } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { createAuthenticator, TOKEN_PLACEHOLDER, type Authenticator, type AuthResult } from '../src/security/auth.js';
+import { metadataUrls } from '../src/security/oauth-discovery.js';
+import { startTestIssuer, type TestIssuer } from './fixtures/oauth-issuer.js';
+import { testConfig } from './helpers.js';
+
+const PUBLIC_URL = 'http://127.0.0.1:3000/mcp';
+const METADATA_URL = 'http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp';
+
+interface Probe {
+  call(token?: string): Promise<{ result: AuthResult; challenge: string }>;
+  close(): Promise<void>;
+}
+
+/** A loopback server that authenticates each request and answers with the result. */
+async function probe(auth: Authenticator): Promise<Probe> {
+  const server = http.createServer((req, res) => {
+    void auth.authenticate(req).then((result) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ result, challenge: auth.challenge(req.headers.authorization !== undefined) }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  return {
+    async call(token) {
+      const response = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+      return (await response.json()) as { result: AuthResult; challenge: string };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function oauthConfig(issuer: TestIssuer, env: Record<string, string> = {}): Config {
+  return testConfig({ OAUTH_ISSUER: issuer.issuer, OAUTH_JWKS_URL: issuer.jwksUrl, PUBLIC_URL, ...env });
+}
+
+const silent = () => createLogger('silent');
+const reasonOf = (result: AuthResult) => (result.ok ? 'ok' : result.reason);
+
+describe('OAuth authenticator (JWKS from OAUTH_JWKS_URL)', () => {
+  let issuer: TestIssuer;
+  let p: Probe;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+    p = await probe(createAuthenticator(oauthConfig(issuer), silent(), { scopesSupported: ['files:read'] }));
+  });
+  afterAll(async () => {
+    await p.close();
+    await issuer.close();
+  });
+
+  test('a valid RS256 token → principal oauth:<iss>#<sub>, scopes from `scope`, expiresAt = exp, no token in AuthInfo', async () => {
+    const exp = now() + 120;
+    const token = await issuer.sign({ aud: PUBLIC_URL, scope: 'files:read notes:write', exp });
+    const { result } = await p.call(token);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.principal).toEqual({ id: `oauth:${issuer.issuer}#user-1`, scopes: ['files:read', 'notes:write'], kind: 'oauth' });
+    expect(result.authInfo).toMatchObject({ token: TOKEN_PLACEHOLDER, scopes: ['files:read', 'notes:write'], expiresAt: exp, resourceMetadataUrl: METADATA_URL });
+    expect(JSON.stringify(result)).not.toContain(token);
+  });
+
+  test('an ES256 token with an `aud` array and an `scp` array is accepted', async () => {
+    const token = await issuer.sign({ aud: ['other-api', PUBLIC_URL], scp: ['files:read'] }, { key: 'ec' });
+    const { result } = await p.call(token);
+    expect(result).toMatchObject({ ok: true, principal: { scopes: ['files:read'] } });
+  });
+
+  test('no scope claim → authenticated with no scopes', async () => {
+    const { result } = await p.call(await issuer.sign({ aud: PUBLIC_URL }));
+    expect(result).toMatchObject({ ok: true, principal: { scopes: [] } });
+  });
+
+  test('an expired token → refused (beyond the 30 s leeway)', async () => {
+    const { result } = await p.call(await issuer.sign({ aud: PUBLIC_URL, iat: now() - 600, exp: now() - 60 }));
+    expect(reasonOf(result)).toContain('ERR_JWT_EXPIRED');
+  });
+
+  test('a token not valid yet (nbf in 5 minutes) → refused', async () => {
+    const { result } = await p.call(await issuer.sign({ aud: PUBLIC_URL, nbf: now() + 300 }));
+    expect(reasonOf(result)).toMatch(/ERR_JWT_CLAIM_VALIDATION_FAILED \(nbf/);
+  });
+
+  test('a token for another audience → refused (RFC 8707)', async () => {
+    const { result } = await p.call(await issuer.sign({ aud: 'https://other.example/mcp' }));
+    expect(reasonOf(result)).toMatch(/\(aud/);
+    const none = await p.call(await issuer.sign({}));
+    expect(reasonOf(none.result)).toMatch(/\(aud/);
+  });
+
+  test('a token from another issuer (signed with the right key) → refused', async () => {
+    const { result } = await p.call(await issuer.sign({ aud: PUBLIC_URL, iss: 'https://evil.example' }));
+    expect(reasonOf(result)).toMatch(/\(iss/);
+  });
+
+  test('`alg: none` → refused', async () => {
+    const { result, challenge } = await p.call(issuer.unsigned({ aud: PUBLIC_URL, scope: 'files:read' }));
+    expect(result.ok).toBe(false);
+    expect(reasonOf(result)).toContain('ERR_JOSE_ALG_NOT_ALLOWED');
+    expect(challenge).toBe(`Bearer error="invalid_token", resource_metadata="${METADATA_URL}"`);
+  });
+
+  test('HS256 signed with the RSA public key as the HMAC secret (key confusion) → refused', async () => {
+    const { result } = await p.call(await issuer.hmacWithPublicKey({ aud: PUBLIC_URL, scope: 'files:read' }));
+    expect(result.ok).toBe(false);
+    expect(reasonOf(result)).toContain('ERR_JOSE_ALG_NOT_ALLOWED');
+  });
+
+  test('a token signed by another key claiming the issuer\'s kid → refused', async () => {
+    const { result } = await p.call(await issuer.sign({ aud: PUBLIC_URL }, { key: 'stranger' }));
+    expect(reasonOf(result)).toContain('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  });
+
+  test('an algorithm the issuer publishes but OAUTH_ALGORITHMS does not list (RS512) → refused', async () => {
+    const { result } = await p.call(await issuer.sign({ aud: PUBLIC_URL }, { alg: 'RS512' }));
+    expect(reasonOf(result)).toContain('ERR_JOSE_ALG_NOT_ALLOWED');
+  });
+
+  test('a token without exp, or without sub → refused', async () => {
+    expect(reasonOf((await p.call(await issuer.sign({ aud: PUBLIC_URL }, { omit: ['exp'] }))).result)).toMatch(/\(exp/);
+    expect(reasonOf((await p.call(await issuer.sign({ aud: PUBLIC_URL }, { omit: ['sub'] }))).result)).toMatch(/\(sub/);
+  });
+
+  test('garbage, another scheme, or no header → refused; the challenge names the metadata URL', async () => {
+    expect((await p.call('not.a.jwt')).result.ok).toBe(false);
+    const missing = await p.call();
+    expect(missing.result).toEqual({ ok: false, reason: 'no credentials' });
+    expect(missing.challenge).toBe(`Bearer resource_metadata="${METADATA_URL}"`);
+  });
+
+  test('the token is never sent anywhere: the authorization server only saw JWKS fetches without credentials', () => {
+    expect(issuer.requests.length).toBeGreaterThan(0);
+    for (const request of issuer.requests) {
+      expect(request).toMatchObject({ method: 'GET', url: '/jwks', authorization: undefined });
+    }
+  });
+});
+
+describe('OAuth discovery, metadata and configuration', () => {
+  let issuer: TestIssuer;
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+  });
+  afterAll(() => issuer.close());
+
+  test('metadata URLs: RFC 8414 path insertion first, then OIDC', () => {
+    expect(metadataUrls('https://as.example')).toEqual([
+      'https://as.example/.well-known/oauth-authorization-server',
+      'https://as.example/.well-known/openid-configuration',
+    ]);
+    expect(metadataUrls('https://as.example/tenant/')).toEqual([
+      'https://as.example/.well-known/oauth-authorization-server/tenant',
+      'https://as.example/.well-known/openid-configuration/tenant',
+      'https://as.example/tenant/.well-known/openid-configuration',
+    ]);
+  });
+
+  test.each(['rfc8414', 'oidc'] as const)('without OAUTH_JWKS_URL the jwks_uri is discovered (%s metadata)', async (mode) => {
+    issuer.setMetadata(mode);
+    const p = await probe(createAuthenticator(testConfig({ OAUTH_ISSUER: issuer.issuer, PUBLIC_URL }), silent(), { scopesSupported: [] }));
+    try {
+      expect((await p.call(await issuer.sign({ aud: PUBLIC_URL }))).result.ok).toBe(true);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('metadata naming another issuer (mix-up) → no keys, every token refused', async () => {
+    issuer.setMetadata('wrong-issuer');
+    const p = await probe(createAuthenticator(testConfig({ OAUTH_ISSUER: issuer.issuer, PUBLIC_URL }), silent(), { scopesSupported: [] }));
+    try {
+      const { result } = await p.call(await issuer.sign({ aud: PUBLIC_URL }));
+      expect(result).toEqual({ ok: false, reason: 'authorization server keys unavailable' });
+    } finally {
+      await p.close();
+      issuer.setMetadata('rfc8414');
+    }
+  });
+
+  test('RFC 9728 metadata at /.well-known/oauth-protected-resource/mcp', async () => {
+    const auth = createAuthenticator(oauthConfig(issuer), silent(), { scopesSupported: ['files:read', 'notes:write'] });
+    const app = express();
+    auth.routes?.(app);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const response = await fetch(`${base}/.well-known/oauth-protected-resource/mcp`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({
+        resource: PUBLIC_URL,
+        authorization_servers: [issuer.issuer],
+        scopes_supported: ['files:read', 'notes:write'],
+        bearer_methods_supported: ['header'],
+      });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test('scopes_supported defaults to the scopes the project\'s tools declare', async () => {
+    const auth = createAuthenticator(oauthConfig(issuer), silent());
+    const app = express();
+    auth.routes?.(app);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/oauth-protected-resource/mcp`);
+      const body = (await response.json()) as { scopes_supported: string[] };
+      expect(Array.isArray(body.scopes_supported)).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  test.each([
+    ['HS256', 'OAUTH_ALGORITHMS must not contain HS256'],
+    ['RS256,hs512', 'OAUTH_ALGORITHMS must not contain hs512'],
+    ['none', 'OAUTH_ALGORITHMS must not contain none'],
+    ['RS256,XYZ', 'is not one of'],
+  ])('OAUTH_ALGORITHMS=%s stops the start-up', (algorithms, message) => {
+    expect(() => oauthConfig(issuer, { OAUTH_ALGORITHMS: algorithms })).toThrow(message);
+  });
+
+  test.each([
+    ['OAUTH_ISSUER', 'http://as.example.com', 'must use https://'],
+    ['OAUTH_ISSUER', 'https://as.example.com/?tenant=1', 'query string'],
+    ['OAUTH_ISSUER', 'not a url', 'absolute URL'],
+    ['OAUTH_JWKS_URL', 'http://as.example.com/jwks', 'must use https://'],
+  ])('%s=%s stops the start-up', (name, value, message) => {
+    expect(() => oauthConfig(issuer, { [name]: value })).toThrow(message);
+  });
+
+  test('without OAUTH_ISSUER the config loads (stdio works) but the HTTP authenticator refuses to start', () => {
+    const config = testConfig({ PUBLIC_URL });
+    expect(config.oauth).toBeUndefined();
+    expect(() => createAuthenticator(config, silent())).toThrow(ConfigError);
+    expect(() => createAuthenticator(config, silent())).toThrow(/OAUTH_ISSUER is required/);
+  });
+
+  test('OAUTH_AUDIENCE overrides the PUBLIC_URL default', async () => {
+    const p = await probe(createAuthenticator(oauthConfig(issuer, { OAUTH_AUDIENCE: 'api://mcp' }), silent(), { scopesSupported: [] }));
+    try {
+      expect((await p.call(await issuer.sign({ aud: 'api://mcp' }))).result.ok).toBe(true);
+      expect((await p.call(await issuer.sign({ aud: PUBLIC_URL }))).result.ok).toBe(false);
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -1,0 +1,53 @@
+// Security headers and CORS. Guards against responses being cached by intermediaries or the browser
+// (Cache-Control: no-store), sniffed, framed or rendered as a page (helmet with a `default-src 'none'`
+// CSP), and against cross-origin reads: no CORS headers at all unless ALLOWED_ORIGINS lists the origin
+// exactly, and never Access-Control-Allow-Credentials.
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { HttpConfig } from '../config/http.js';
+
+export function securityHeaders(options: { hsts: boolean }): RequestHandler[] {
+  return [
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      // HSTS only for a real deployment: on a loopback dev server it would pin https for localhost.
+      strictTransportSecurity: options.hsts ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+    }),
+    (_req, res, next) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Pragma', 'no-cache');
+      // The SDK passes its own headers to writeHead (SSE: "no-cache"), which would win over setHeader.
+      const writeHead = res.writeHead.bind(res) as (status: number, ...rest: unknown[]) => typeof res;
+      res.writeHead = ((status: number, ...rest: unknown[]) => {
+        const headers = rest.find((arg) => arg !== null && typeof arg === 'object' && !Array.isArray(arg)) as Record<string, unknown> | undefined;
+        if (headers) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'cache-control') headers[name] = 'no-store';
+        return writeHead(status, ...rest);
+      }) as typeof res.writeHead;
+      next();
+    },
+  ];
+}
+
+const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
+
+/** CORS for the exact origins in ALLOWED_ORIGINS (the Origin was already checked by hostOriginGuard). */
+export function cors(http: Pick<HttpConfig, 'allowedOrigins'>): RequestHandler {
+  const origins = new Set(http.allowedOrigins);
+  return (req, res, next) => {
+    const origin = req.headers.origin?.toLowerCase();
+    if (origin === undefined || !origins.has(origin)) return next();
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After, Mcp-Protocol-Version');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Methods', 'POST');
+      res.setHeader('Access-Control-Allow-Headers', ALLOW_HEADERS);
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
+    next();
+  };
+}

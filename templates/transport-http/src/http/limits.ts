@@ -1,0 +1,56 @@
+// Request limits of the HTTP layer. Guards against floods and runaway clients: a per-IP budget on
+// every request before authentication (client address per TRUST_PROXY, IPv6 per /64), then for each
+// tools/call a per-principal and per-(principal, tool) budget (the same limiters the guard uses on
+// stdio, consumed here once — the guard does not count again on HTTP) and a cap on the calls one
+// principal has running at once. Refusals: 429 JSON with Retry-After (seconds), one audit line each.
+import type { RequestHandler } from 'express';
+import type { TrustedRange } from '../config/http.js';
+import type { Runtime } from '../runtime.js';
+import type { Principal } from '../security/authz.js';
+import type { IpLimiter } from '../security/rate-limit.js';
+import { clientAddress, ipBucket } from './client-ip.js';
+import { auditRefusal } from './refusal-audit.js';
+import { sendError } from './respond.js';
+
+function tooMany(res: Parameters<RequestHandler>[1], retryAfterSeconds: number, message: string): void {
+  sendError(res, 429, `${message}; retry in ${retryAfterSeconds} seconds`, { headers: { 'Retry-After': String(retryAfterSeconds) } });
+}
+
+export function ipLimit(limiter: IpLimiter, trustProxy: readonly TrustedRange[], runtime: Pick<Runtime, 'audit' | 'logger'>, auditPaths: (path: string) => boolean): RequestHandler {
+  return async (req, res, next) => {
+    const bucket = ipBucket(clientAddress(req, trustProxy));
+    res.locals['clientBucket'] = bucket;
+    const decision = await limiter.consume(bucket);
+    if (decision.allowed) return next();
+    if (auditPaths(req.path) && !auditRefusal(runtime, req, 'rate_limited', `ip limit (${bucket})`)) return sendError(res, 500, 'Internal error');
+    tooMany(res, decision.retryAfterSeconds, 'Rate limit exceeded for this address');
+  };
+}
+
+export function callLimits(runtime: Pick<Runtime, 'audit' | 'logger' | 'rateLimits' | 'tools'>, maxConcurrent: number): RequestHandler {
+  const running = new Map<string, number>();
+  const registry = new Map(runtime.tools.map((tool) => [tool.name, tool]));
+  return async (req, res, next) => {
+    const principal = res.locals['principal'] as Principal;
+    const toolName = req.rpc?.toolName;
+    if (toolName === undefined) return next(); // only tools/call is budgeted (as on stdio)
+    const active = running.get(principal.id) ?? 0;
+    if (active >= maxConcurrent) {
+      if (!auditRefusal(runtime, req, 'rate_limited', `concurrent calls limit (${maxConcurrent})`, principal)) return sendError(res, 500, 'Internal error');
+      return tooMany(res, 1, `Too many concurrent calls (limit ${maxConcurrent})`);
+    }
+    const def = registry.get(toolName);
+    const decision = await runtime.rateLimits.consume(principal.id, def && { name: def.name, points: def.rateLimitPoints });
+    if (!decision.allowed) {
+      if (!auditRefusal(runtime, req, 'rate_limited', `${decision.limit} limit`, principal)) return sendError(res, 500, 'Internal error');
+      return tooMany(res, decision.retryAfterSeconds, decision.limit === 'tool' ? `Rate limit exceeded for tool "${toolName}"` : 'Rate limit exceeded for this caller');
+    }
+    running.set(principal.id, active + 1);
+    res.once('close', () => {
+      const left = (running.get(principal.id) ?? 1) - 1;
+      if (left <= 0) running.delete(principal.id);
+      else running.set(principal.id, left);
+    });
+    next();
+  };
+}

@@ -1,0 +1,50 @@
+// HTTP entry point (Streamable HTTP, stateless). Guards against a half-started server: a bad setting
+// (see src/config/http.ts) stops the start with one message naming the variable and exit code 1, and
+// SIGTERM/SIGINT drain running calls and close the audit log before the process exits.
+import { ConfigError, loadConfig } from '../config.js';
+import { httpRuntimeOptions } from '../http/app.js';
+import { selectAuthenticator } from '../http/select-authenticator.js';
+import { startHttpServer } from '../http/server.js';
+import { createLogger } from '../logger.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { AuditLogError } from '../security/audit.js';
+import type { Authenticator } from '../security/authenticator.js';
+import { createIpLimiter } from '../security/rate-limit.js';
+
+let runtime: Runtime | undefined;
+let authenticator: Authenticator;
+try {
+  const loaded = loadConfig();
+  runtime = openRuntime(loaded, createLogger(loaded.logLevel), httpRuntimeOptions);
+  // Inside the try: a missing OAUTH_ISSUER or an unsafe keys file is a refusal to start, not a crash.
+  authenticator = selectAuthenticator(runtime);
+} catch (error) {
+  if (!(error instanceof ConfigError || error instanceof AuditLogError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  await runtime?.close(); // releases the audit log lock taken by openRuntime
+  process.exit(1);
+}
+const { config, logger } = runtime;
+const handle = await startHttpServer({
+  runtime,
+  http: config.http,
+  authenticator,
+  ipLimiter: createIpLimiter(config, logger),
+}).catch(async (error: NodeJS.ErrnoException) => {
+  process.stderr.write(`Cannot listen on ${config.http.host}:${config.http.port} (HOST, PORT): ${error.code ?? error.message}\n`);
+  await runtime.close();
+  process.exit(1);
+});
+
+async function stop(reason: string): Promise<void> {
+  setTimeout(() => process.exit(1), config.toolTimeoutMs + 10_000).unref(); // a stuck close must not hang us
+  await handle.shutdown(reason);
+  process.exit(0);
+}
+process.once('SIGTERM', () => void stop('SIGTERM'));
+process.once('SIGINT', () => void stop('SIGINT'));
+process.on('uncaughtException', (err) => {
+  logger.fatal({ err }, 'uncaught exception');
+  void runtime.close();
+  process.exit(1);
+});

@@ -1,0 +1,218 @@
+// The HTTP transport's controls, each over real HTTP on 127.0.0.1:0: SDK clients (modern and legacy),
+// statelessness, Host/Origin allowlists, body limit, JSON 404/405/errors, security headers, CORS,
+// authentication (401), scopes (403), rate limits and the concurrency cap (429), audit lines.
+import { afterEach, describe, expect, it } from 'vitest';
+import { secretReader, slow } from './fixtures/tools.js';
+import { callTool, connectClient, fakeAuthenticator, principal, rawRequest, rpc, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
+import { textOf } from './helpers.js';
+
+let server: HttpTestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const noLeak = (body: string) => {
+  expect(body).not.toMatch(/<html|<!DOCTYPE|<pre>|\bat [\w.]+ \(|node_modules|\.ts:\d+/i);
+  expect(() => JSON.parse(body)).not.toThrow();
+};
+
+describe('MCP over Streamable HTTP', () => {
+  for (const mode of ['modern', 'legacy'] as const) {
+    it(`a real SDK v2 client (${mode}) lists tools and calls whoami; no session id`, async () => {
+      server = await startHttpTestServer();
+      const { client, seen } = await connectClient(server.url, mode);
+      expect(client.getProtocolEra()).toBe(mode);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('whoami');
+      const result = await client.callTool({ name: 'whoami', arguments: {} });
+      expect(JSON.parse(textOf(result))).toMatchObject({ principal: 'local' });
+      await client.close();
+      expect(seen.length).toBeGreaterThan(0);
+      for (const headers of seen) expect(headers.get('mcp-session-id')).toBeNull();
+      const lines = server.audit();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ tool: 'whoami', outcome: 'ok', principal: 'local' });
+    });
+  }
+});
+
+describe('Host and Origin allowlists (DNS rebinding)', () => {
+  it('refuses a Host that is not allowed with 403 JSON', async () => {
+    server = await startHttpTestServer();
+    const res = await rpc(server.port, 'tools/list', {}, { host: `attacker.example:${server.port}` });
+    expect(res.status).toBe(403);
+    noLeak(res.body);
+    expect(server.audit()).toHaveLength(0);
+  });
+
+  it('refuses an allowed host name on another port (exact Host, port included)', async () => {
+    server = await startHttpTestServer();
+    const res = await rpc(server.port, 'tools/list', {}, { host: `127.0.0.1:${server.port + 1}` });
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses a foreign Origin, and the same host on another port, with 403', async () => {
+    server = await startHttpTestServer({ env: { ALLOWED_ORIGINS: 'http://localhost:5173' } });
+    for (const origin of ['https://evil.example', 'http://localhost:5174', 'http://localhost', 'null']) {
+      const res = await rpc(server.port, 'tools/list', {}, { origin });
+      expect(res.status, origin).toBe(403);
+      noLeak(res.body);
+    }
+  });
+
+  it('lets a request without Origin through, and an exactly allowed Origin with CORS but never credentials', async () => {
+    server = await startHttpTestServer({ env: { ALLOWED_ORIGINS: 'http://localhost:5173' } });
+    expect((await rpc(server.port, 'tools/list', {})).status).toBe(200);
+    const res = await rpc(server.port, 'tools/list', {}, { origin: 'http://localhost:5173' });
+    expect(res.status).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    const preflight = await rawRequest(server.port, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-methods']).toBe('POST');
+    expect(preflight.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+
+  it('sends no CORS headers at all by default', async () => {
+    server = await startHttpTestServer();
+    const res = await rpc(server.port, 'tools/list', {});
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    const preflight = await rawRequest(server.port, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(405);
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('bodies, errors and headers', () => {
+  it('answers an oversized body with 413 JSON (declared and chunked)', async () => {
+    server = await startHttpTestServer({ env: { HTTP_MAX_BODY_BYTES: '2048' } });
+    const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: { pad: 'x'.repeat(5000) } } });
+    const declared = await rawRequest(server.port, { headers: { 'content-type': 'application/json' }, body: big });
+    expect(declared.status).toBe(413);
+    noLeak(declared.body);
+    const chunked = await rawRequest(server.port, { headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: big });
+    expect(chunked.status).toBe(413);
+    noLeak(chunked.body);
+  });
+
+  it('answers 404 and 405 with JSON, never HTML or a stack', async () => {
+    server = await startHttpTestServer();
+    const notFound = await rawRequest(server.port, { method: 'GET', path: '/nope' });
+    expect(notFound.status).toBe(404);
+    expect(notFound.headers['content-type']).toMatch(/^application\/json/);
+    noLeak(notFound.body);
+    for (const method of ['GET', 'DELETE', 'PUT']) {
+      const res = await rawRequest(server.port, { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers['allow']).toBe('POST');
+      noLeak(res.body);
+    }
+    const badJson = await rawRequest(server.port, { headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":' });
+    expect(badJson.status).toBe(400);
+    noLeak(badJson.body);
+    const notJson = await rawRequest(server.port, { headers: { 'content-type': 'text/html' }, body: '<b>' });
+    expect(notJson.status).toBe(415);
+    noLeak(notJson.body);
+    const batch = await rawRequest(server.port, { headers: { 'content-type': 'application/json' }, body: '[]' });
+    expect(batch.status).toBe(400);
+  });
+
+  it('sets Cache-Control: no-store and the security headers on every response (also SSE)', async () => {
+    server = await startHttpTestServer();
+    for (const res of [await rpc(server.port, 'tools/list', {}), await rawRequest(server.port, { method: 'GET', path: '/nope' })]) {
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(res.headers['x-frame-options']).toBeDefined();
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['mcp-session-id']).toBeUndefined();
+    }
+  });
+});
+
+describe('authentication and scopes', () => {
+  const tokens = { reader: principal('apikey:reader', ['files:read']), nobody: principal('apikey:nobody', []) };
+
+  it('401 with WWW-Authenticate for a missing or unknown credential, one audit line each', async () => {
+    server = await startHttpTestServer({ authenticator: fakeAuthenticator(tokens) });
+    const missing = await callTool(server.port, 'whoami');
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="mcp"');
+    noLeak(missing.body);
+    const bad = await callTool(server.port, 'whoami', {}, { authorization: 'Bearer wrong-token-123' });
+    expect(bad.status).toBe(401);
+    expect(bad.headers['www-authenticate']).toContain('invalid_token');
+    const lines = server.audit();
+    expect(lines.map((l) => [l.outcome, l.tool, l.principal, l.reason])).toEqual([
+      ['unauthenticated', 'whoami', null, 'no credential'],
+      ['unauthenticated', 'whoami', null, 'unknown credential'],
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('wrong-token-123');
+  });
+
+  it('403 insufficient_scope from the SDK scope challenge, with exactly one audit line (denied)', async () => {
+    // A test-only tool with its own scope: the check must not depend on which catalog tools exist.
+    const scoped = { reader: principal('apikey:reader', ['test:read']), nobody: principal('apikey:nobody', []) };
+    server = await startHttpTestServer({ authenticator: fakeAuthenticator(scoped), extraTools: [secretReader] });
+    const res = await callTool(server.port, 'secret_read', {}, { authorization: 'Bearer nobody' });
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer .*error="insufficient_scope".*scope="test:read"/);
+    const ok = await callTool(server.port, 'secret_read', {}, { authorization: 'Bearer reader' });
+    expect(ok.status).toBe(200);
+    expect(server.audit().map((l) => [l.principal, l.tool, l.outcome])).toEqual([
+      ['apikey:nobody', 'secret_read', 'denied'],
+      ['apikey:reader', 'secret_read', 'ok'],
+    ]);
+  });
+
+  it('the principal from the authenticator reaches the tool', async () => {
+    server = await startHttpTestServer({ authenticator: fakeAuthenticator(tokens) });
+    const { client } = await connectClient(server.url, 'modern', { authorization: 'Bearer reader' });
+    const result = await client.callTool({ name: 'whoami', arguments: {} });
+    expect(JSON.parse(textOf(result))).toMatchObject({ principal: 'apikey:reader', scopes: ['files:read'] });
+    await client.close();
+  });
+});
+
+describe('rate limits and the concurrency cap', () => {
+  it('per-principal: 429 with Retry-After, one audit line, and the guard does not count twice', async () => {
+    server = await startHttpTestServer({ env: { RATE_LIMIT_POINTS: '3', RATE_LIMIT_WINDOW_SECONDS: '60' } });
+    for (let i = 0; i < 3; i++) expect((await callTool(server.port, 'whoami')).status).toBe(200); // 3 points = 3 calls
+    const refused = await callTool(server.port, 'whoami');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    noLeak(refused.body);
+    const lines = server.audit();
+    expect(lines.map((l) => l.outcome)).toEqual(['ok', 'ok', 'ok', 'rate_limited']);
+    expect(lines[3]).toMatchObject({ principal: 'local', tool: 'whoami', reason: 'principal limit' });
+  });
+
+  it('per-IP: 429 with Retry-After before authentication, one audit line', async () => {
+    server = await startHttpTestServer({ ipPoints: 2, authenticator: fakeAuthenticator({}) });
+    expect((await callTool(server.port, 'whoami')).status).toBe(401);
+    expect((await callTool(server.port, 'whoami')).status).toBe(401);
+    const refused = await callTool(server.port, 'whoami');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(server.audit().map((l) => l.outcome)).toEqual(['unauthenticated', 'unauthenticated', 'rate_limited']);
+    expect(server.audit()[2]?.reason).toBe('ip limit (127.0.0.1)');
+  });
+
+  it('caps concurrent calls per principal (429 while one is running)', async () => {
+    server = await startHttpTestServer({ env: { HTTP_MAX_CONCURRENT_CALLS: '1', TOOL_TIMEOUT_MS: '1500' }, extraTools: [slow] });
+    const running = callTool(server.port, 'slow', { honourSignal: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refused = await callTool(server.port, 'whoami');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect((await running).status).toBe(200);
+    expect((await callTool(server.port, 'whoami')).status).toBe(200);
+    expect(server.audit().map((l) => [l.tool, l.outcome])).toEqual([
+      ['whoami', 'rate_limited'],
+      ['slow', 'error'],
+      ['whoami', 'ok'],
+    ]);
+  });
+});

@@ -1,0 +1,79 @@
+// The questions, answered for real in a pseudo-terminal (util-linux `script`), as a person would:
+// only open values are asked, answers land in the spec, Ctrl-C at a question leaves nothing.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN } from '../support/cli.js';
+
+const KEYS = { enter: '\r', down: '\u001b[B', space: ' ', ctrlC: '\u0003' };
+
+let cwd: string;
+beforeEach(() => {
+  cwd = mkdtempSync(path.join(os.tmpdir(), 'csm-pty-'));
+});
+afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+/** Runs the CLI in a pty; `script` answers each [prompt text, keys] pair once the prompt shows. */
+async function converse(args: string[], script: ReadonlyArray<readonly [string, string]>): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, BIN, ...args].map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { ...process.env, TERM: 'xterm', NO_COLOR: '1' } });
+  let screen = '';
+  child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let seen = 0;
+  for (const [prompt, keys] of script) {
+    for (let i = 0; i < 200; i++) {
+      const at = screen.indexOf(prompt, seen);
+      if (at >= 0) {
+        seen = at + prompt.length;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    if (screen.indexOf(prompt) < 0) {
+      child.kill('SIGKILL');
+      throw new Error(`prompt "${prompt}" never appeared:\n${screen}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    child.stdin.write(keys);
+  }
+  const code = await closed;
+  return { code, screen: screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '') };
+}
+
+describe('interactive questions', () => {
+  it('asks every open question and writes what was answered', async () => {
+    const { code, screen } = await converse(['--no-install', '--no-git'], [
+      ['Where should the project be created?', `asked-srv${KEYS.enter}`],
+      ['How will clients reach the server?', KEYS.enter], // default: both
+      ['How do HTTP clients authenticate?', `${KEYS.down}${KEYS.enter}`], // api-key → oauth
+      ['Which tools should the server start with?', `${KEYS.down}${KEYS.space}${KEYS.enter}`], // add fetch
+      ['Where are rate-limit counters kept?', `${KEYS.down}${KEYS.enter}`], // memory → redis
+    ]);
+    expect(code, screen).toBe(0);
+    const manifest = JSON.parse(readFileSync(path.join(cwd, 'asked-srv', 'secure-mcp.json'), 'utf8'));
+    expect(manifest.spec).toMatchObject({ name: 'asked-srv', transport: 'both', auth: 'oauth', tools: ['files', 'fetch'], rateLimitStore: 'redis' });
+  }, 30_000);
+
+  it('flags answer their questions: only the rest is asked', async () => {
+    const { code, screen } = await converse(['flagged', '--transport', 'stdio', '--no-install', '--no-git'], [
+      ['Which tools should the server start with?', KEYS.enter],
+    ]);
+    expect(code, screen).toBe(0);
+    expect(screen).not.toContain('How will clients reach the server?');
+    expect(screen).not.toContain('authenticate');
+    expect(existsSync(path.join(cwd, 'flagged', 'secure-mcp.json'))).toBe(true);
+  }, 30_000);
+
+  it('Ctrl-C at a question exits 130 and leaves nothing', async () => {
+    const { code, screen } = await converse(['--no-install', '--no-git'], [
+      ['Where should the project be created?', `x${KEYS.enter}`],
+      ['How will clients reach the server?', KEYS.ctrlC],
+    ]);
+    expect(code).toBe(130);
+    expect(screen).toContain('nothing was written');
+    expect(readdirSync(cwd)).toEqual([]);
+  }, 30_000);
+});
