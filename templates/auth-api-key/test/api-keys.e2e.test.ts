@@ -4,28 +4,15 @@
 // authentication audited as unauthenticated — and the key never written to the audit log.
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod/v4';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { generateApiKey } from '../src/security/api-key-format.js';
 import { writeKeysFile } from '../src/security/api-key-store.js';
 import { createAuthenticator } from '../src/security/auth.js';
-import { defineTool } from '../src/tools/define.js';
+import { secretReader } from './fixtures/tools.js';
 import { tempDir, testConfig, textOf } from './helpers.js';
 import { callTool, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
 
-/** A test-only tool that needs one scope, so the 403 test does not depend on which tools were generated. */
-const probe = defineTool({
-  name: 'scoped_probe',
-  title: 'Scoped probe',
-  description: 'Test-only: answers ok when the caller holds probe:read.',
-  inputSchema: z.object({}).strict(),
-  scopes: ['probe:read'],
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler() {
-    return { content: [{ type: 'text' as const, text: 'ok' }] };
-  },
-});
 
 let server: HttpTestServer | undefined;
 afterEach(async () => {
@@ -41,13 +28,13 @@ async function serverWithKeys() {
   writeKeysFile(file, {
     version: 1,
     keys: [
-      { id: reader.id, name: 'reader', hash: reader.hash, scopes: ['probe:read'], createdAt: now },
+      { id: reader.id, name: 'reader', hash: reader.hash, scopes: ['test:read'], createdAt: now },
       { id: bare.id, name: 'bare', hash: bare.hash, scopes: [], createdAt: now },
     ],
   });
   const env = { API_KEYS_FILE: file };
   const authenticator = createAuthenticator(testConfig(env), createLogger('silent'));
-  server = await startHttpTestServer({ env, authenticator, extraTools: [probe] });
+  server = await startHttpTestServer({ env, authenticator, extraTools: [secretReader] });
   return { server, reader: reader.key, bare: bare.key };
 }
 
@@ -72,11 +59,11 @@ describe('API keys over HTTP', () => {
 
   test('a key without the tool\'s scope → 403 insufficient_scope naming it; audited as denied', async () => {
     const { server: s, bare } = await serverWithKeys();
-    const res = await callTool(s.port, 'scoped_probe', {}, { authorization: `Bearer ${bare}` });
+    const res = await callTool(s.port, 'secret_read', {}, { authorization: `Bearer ${bare}` });
     expect(res.status).toBe(403);
-    expect(res.headers['www-authenticate']).toMatch(/error="insufficient_scope".*scope="probe:read"/);
+    expect(res.headers['www-authenticate']).toMatch(/error="insufficient_scope".*scope="test:read"/);
     expect(res.headers['www-authenticate']).not.toContain('resource_metadata'); // no OAuth document to point at
-    expect(s.audit()).toMatchObject([{ outcome: 'denied', principal: 'apikey:bare', tool: 'scoped_probe' }]);
+    expect(s.audit()).toMatchObject([{ outcome: 'denied', principal: 'apikey:bare', tool: 'secret_read' }]);
   });
 
   test('a valid key → the tool runs as apikey:<name> with its scopes; audited with that principal', async () => {
@@ -84,7 +71,7 @@ describe('API keys over HTTP', () => {
     const res = await callTool(s.port, 'whoami', {}, { authorization: `Bearer ${reader}` });
     expect(res.status).toBe(200);
     const body = res.body.startsWith('{') ? JSON.parse(res.body) : JSON.parse(res.body.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
-    expect(JSON.parse(textOf(body.result))).toMatchObject({ principal: 'apikey:reader', kind: 'apikey', scopes: ['probe:read'] });
+    expect(JSON.parse(textOf(body.result))).toMatchObject({ principal: 'apikey:reader', kind: 'apikey', scopes: ['test:read'] });
     expect(s.audit()).toMatchObject([{ outcome: 'ok', principal: 'apikey:reader', tool: 'whoami' }]);
     expect(fs.readFileSync(s.config.auditLogFile, 'utf8')).not.toContain(reader.slice(18));
   });

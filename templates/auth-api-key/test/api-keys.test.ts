@@ -4,8 +4,6 @@
 // bounded expiresAt, no key in AuthInfo), revocation without a restart, the file-mode policy and
 // the atomic 0600 writes. Keys are made here; nothing secret is committed.
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Config } from '../src/config.js';
@@ -14,32 +12,7 @@ import { generateApiKey, hashApiKey } from '../src/security/api-key-format.js';
 import { writeKeysFile, type KeyEntry } from '../src/security/api-key-store.js';
 import { createAuthenticator, TOKEN_PLACEHOLDER, type Authenticator, type AuthResult } from '../src/security/auth.js';
 import { tempDir, testConfig } from './helpers.js';
-
-interface Probe {
-  url: string;
-  call(headers?: Record<string, string>): Promise<{ result: AuthResult; challenge: string }>;
-  close(): Promise<void>;
-}
-
-/** A loopback server that authenticates each request and answers with the result. */
-async function probe(auth: Authenticator): Promise<Probe> {
-  const server = http.createServer((req, res) => {
-    void auth.authenticate(req).then((result) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ result, challenge: auth.challenge(req.headers.authorization !== undefined) }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-  return {
-    url,
-    async call(headers = {}) {
-      const response = await fetch(url, { headers });
-      return (await response.json()) as { result: AuthResult; challenge: string };
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { authenticatorProbe as probe, type AuthenticatorProbe as Probe } from './http-helpers.js';
 
 function entry(name: string, scopes: string[], extra: Partial<KeyEntry> = {}): { key: string; entry: KeyEntry } {
   const { key, id, hash } = generateApiKey();

@@ -4,27 +4,14 @@
 // resource_metadata, 403 insufficient_scope naming the scope, a valid call audited with the oauth
 // principal, failed authentication audited as unauthenticated — and the token never logged.
 import fs from 'node:fs';
-import { z } from 'zod/v4';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { createAuthenticator } from '../src/security/auth.js';
-import { defineTool } from '../src/tools/define.js';
+import { secretReader } from './fixtures/tools.js';
 import { startTestIssuer, type TestIssuer } from './fixtures/oauth-issuer.js';
 import { testConfig, textOf } from './helpers.js';
 import { callTool, rawRequest, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
 
-/** A test-only tool that needs one scope, so the 403 test does not depend on which tools were generated. */
-const probe = defineTool({
-  name: 'scoped_probe',
-  title: 'Scoped probe',
-  description: 'Test-only: answers ok when the caller holds probe:read.',
-  inputSchema: z.object({}).strict(),
-  scopes: ['probe:read'],
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler() {
-    return { content: [{ type: 'text' as const, text: 'ok' }] };
-  },
-});
 
 const AUDIENCE = 'https://mcp.example.test/mcp';
 let issuer: TestIssuer;
@@ -41,7 +28,7 @@ afterEach(async () => {
 async function start(): Promise<HttpTestServer> {
   const env = { OAUTH_ISSUER: issuer.issuer, OAUTH_JWKS_URL: issuer.jwksUrl, OAUTH_AUDIENCE: AUDIENCE };
   const authenticator = createAuthenticator(testConfig({ PORT: '0', ...env }), createLogger('silent'));
-  server = await startHttpTestServer({ env, authenticator, extraTools: [probe] });
+  server = await startHttpTestServer({ env, authenticator, extraTools: [secretReader] });
   return server;
 }
 
@@ -75,18 +62,18 @@ describe('OAuth over HTTP', () => {
   test('a token without the tool\'s scope → 403 insufficient_scope naming it; audited as denied', async () => {
     const s = await start();
     const token = await issuer.sign({ aud: AUDIENCE, scope: 'notes:read' });
-    const res = await callTool(s.port, 'scoped_probe', {}, { authorization: `Bearer ${token}` });
+    const res = await callTool(s.port, 'secret_read', {}, { authorization: `Bearer ${token}` });
     expect(res.status).toBe(403);
-    expect(res.headers['www-authenticate']).toMatch(/error="insufficient_scope".*scope="probe:read"/);
-    expect(s.audit()).toMatchObject([{ outcome: 'denied', principal: `oauth:${issuer.issuer}#user-1`, tool: 'scoped_probe' }]);
+    expect(res.headers['www-authenticate']).toMatch(/error="insufficient_scope".*scope="test:read"/);
+    expect(s.audit()).toMatchObject([{ outcome: 'denied', principal: `oauth:${issuer.issuer}#user-1`, tool: 'secret_read' }]);
   });
 
   test('a valid token → the tool runs as oauth:<iss>#<sub>; audited with that principal, token not logged', async () => {
     const s = await start();
-    const token = await issuer.sign({ aud: AUDIENCE, sub: 'alice', scope: 'probe:read' });
+    const token = await issuer.sign({ aud: AUDIENCE, sub: 'alice', scope: 'test:read' });
     const res = await callTool(s.port, 'whoami', {}, { authorization: `Bearer ${token}` });
     expect(res.status).toBe(200);
-    expect(JSON.parse(textOf(resultOf(res.body)))).toMatchObject({ principal: `oauth:${issuer.issuer}#alice`, kind: 'oauth', scopes: ['probe:read'] });
+    expect(JSON.parse(textOf(resultOf(res.body)))).toMatchObject({ principal: `oauth:${issuer.issuer}#alice`, kind: 'oauth', scopes: ['test:read'] });
     expect(s.audit()).toMatchObject([{ outcome: 'ok', principal: `oauth:${issuer.issuer}#alice`, tool: 'whoami' }]);
     expect(fs.readFileSync(s.config.auditLogFile, 'utf8') + s.logs()).not.toContain(token.split('.')[2]!);
   });

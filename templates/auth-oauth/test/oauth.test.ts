@@ -15,33 +15,21 @@ import { createAuthenticator, TOKEN_PLACEHOLDER, type Authenticator, type AuthRe
 import { metadataUrls } from '../src/security/oauth-discovery.js';
 import { startTestIssuer, type TestIssuer } from './fixtures/oauth-issuer.js';
 import { testConfig } from './helpers.js';
-
-const PUBLIC_URL = 'http://127.0.0.1:3000/mcp';
-const METADATA_URL = 'http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp';
+import { authenticatorProbe } from './http-helpers.js';
 
 interface Probe {
   call(token?: string): Promise<{ result: AuthResult; challenge: string }>;
   close(): Promise<void>;
 }
 
-/** A loopback server that authenticates each request and answers with the result. */
+/** The shared loopback probe, called with a bearer token instead of raw headers. */
 async function probe(auth: Authenticator): Promise<Probe> {
-  const server = http.createServer((req, res) => {
-    void auth.authenticate(req).then((result) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ result, challenge: auth.challenge(req.headers.authorization !== undefined) }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
-  return {
-    async call(token) {
-      const response = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
-      return (await response.json()) as { result: AuthResult; challenge: string };
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const inner = await authenticatorProbe(auth);
+  return { call: (token) => inner.call(token === undefined ? {} : { authorization: `Bearer ${token}` }), close: inner.close };
 }
+
+const PUBLIC_URL = 'http://127.0.0.1:3000/mcp';
+const METADATA_URL = 'http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp';
 
 function oauthConfig(issuer: TestIssuer, env: Record<string, string> = {}): Config {
   return testConfig({ OAUTH_ISSUER: issuer.issuer, OAUTH_JWKS_URL: issuer.jwksUrl, PUBLIC_URL, ...env });

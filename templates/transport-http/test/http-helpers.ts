@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Config } from '../src/config.js';
@@ -11,7 +12,7 @@ import { httpRuntimeOptions } from '../src/http/app.js';
 import { startHttpServer, type HttpServerHandle } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
-import { authInfoFor, createLocalAuthenticator, type Authenticator } from '../src/security/authenticator.js';
+import { authInfoFor, createLocalAuthenticator, type Authenticator, type AuthResult } from '../src/security/authenticator.js';
 import type { Principal } from '../src/security/authz.js';
 import { createIpLimiter } from '../src/security/rate-limit.js';
 import type { ToolDefinition } from '../src/tools/define.js';
@@ -118,4 +119,30 @@ export async function connectClient(url: string, mode: 'modern' | 'legacy', head
   const client = new Client({ name: 'http-test', version: '0.0.0' }, mode === 'modern' ? { versionNegotiation: { mode: 'auto' } } : {});
   await client.connect(transport);
   return { client, seen };
+}
+
+export interface AuthenticatorProbe {
+  url: string;
+  call(headers?: Record<string, string>): Promise<{ result: AuthResult; challenge: string }>;
+  close(): Promise<void>;
+}
+
+/** A loopback server that runs `auth` on each real request and answers with its result and challenge. */
+export async function authenticatorProbe(auth: Authenticator): Promise<AuthenticatorProbe> {
+  const server = http.createServer((req, res) => {
+    void auth.authenticate(req).then((result) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ result, challenge: auth.challenge(req.headers.authorization !== undefined) }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  return {
+    url,
+    async call(headers = {}) {
+      const response = await fetch(url, { headers });
+      return (await response.json()) as { result: AuthResult; challenge: string };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
