@@ -14,27 +14,27 @@ type HandlebarsModule = typeof import('handlebars');
 
 export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion: string): Promise<RenderedFile[]> {
   const context = templateContext(spec, generatorVersion);
-  let handlebars: HandlebarsModule | undefined;
-  const rendered: RenderedFile[] = [];
-  for (const file of plan.files) {
+  const needsHandlebars = plan.files.some((file) => file.source.kind === 'template' && file.source.render);
+  const handlebars = needsHandlebars ? createHandlebars((await import('handlebars')).default) : undefined;
+  // Reads run together; rendering itself is synchronous.
+  const sources = await Promise.all(plan.files.map((file) => (file.source.kind === 'template' ? readFile(file.source.file) : undefined)));
+  return plan.files.map((file, i): RenderedFile => {
     const { source } = file;
     let content: Buffer;
     if (source.kind === 'content') {
       content = Buffer.from(source.content, 'utf8');
-    } else if (!source.render) {
-      content = await readFile(source.file);
+    } else if (!source.render || !handlebars) {
+      content = sources[i] as Buffer;
     } else {
-      handlebars ??= createHandlebars((await import('handlebars')).default);
-      const template = await readFile(source.file, 'utf8');
       try {
+        const template = (sources[i] as Buffer).toString('utf8');
         content = Buffer.from(handlebars.compile(template, { noEscape: true, strict: true })(context), 'utf8');
       } catch (error) {
         throw new CliError('INTERNAL', `Template ${file.path} failed to render: ${(error as Error).message}`, { cause: error });
       }
     }
-    rendered.push({ path: file.path, content, mode: file.mode, secret: file.secret });
-  }
-  return rendered;
+    return { path: file.path, content, mode: file.mode, secret: file.secret };
+  });
 }
 
 function createHandlebars(base: HandlebarsModule): HandlebarsModule {
