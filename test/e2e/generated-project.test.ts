@@ -2,7 +2,8 @@
 // security tests, for the --yes project (both + api-key) and for http + oauth + redis with every tool.
 // A sample of other combinations is typechecked against the same dependencies (`npm run test:matrix`
 // typechecks every combination).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,46 @@ const projects = {
   yes: { dir: 'e2e-yes', flags: ['--yes'] },
   superset: { dir: 'e2e-oauth-redis', flags: ['--yes', ...SUPERSET_FLAGS] },
 } as const;
+
+/** Real clients that need Node 22, run through npx (pinned, so a new release cannot change the verdict). */
+const NODE22 = ['-y', '-p', 'node@22', '-p'];
+const INSPECTOR = '@modelcontextprotocol/inspector@2.12.0';
+const CONFORMANCE = '@modelcontextprotocol/conformance@0.1.16';
+
+function npx(pkg: string, command: string) {
+  const result = spawnSync('npx', [...NODE22, pkg, '-c', command], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, NO_COLOR: '1' } });
+  return { status: result.status, stdout: result.stdout, output: `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => !l.startsWith('npm warn')).join('\n') };
+}
+
+/** Starts a built project's HTTP entry on a free loopback port; resolves with its URL once it listens. */
+async function startHttp(project: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(project, 'dist', 'transports', 'http.js')], {
+    cwd: project,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', AUDIT_LOG_FILE: path.join(project, 'logs', `real-clients-${Date.now()}.log`) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 15_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = /"url":"([^"]+)"/.exec(stderr)?.[1];
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${stderr}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('close', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
 
 beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'csm-e2e-'));
@@ -64,4 +105,47 @@ describe.each(SAMPLE.map((spec) => [specLabel(spec), spec] as const))('combinati
     const result = typecheckCombination(spec, work, `combo-${Math.random().toString(36).slice(2, 8)}`, path.join(work, projects.superset.dir));
     expect(result.status, result.output).toBe(0);
   }, 120_000);
+});
+
+describe('real clients against generated HTTP servers', () => {
+  it('the MCP Inspector CLI lists tools and calls whoami with the development API key', async () => {
+    const project = path.join(work, projects.yes.dir);
+    const key = readFileSync(path.join(project, '.secrets', 'dev-api-key'), 'utf8').trim();
+    const server = await startHttp(project);
+    try {
+      const auth = `--transport http --server-url ${server.url} --header 'Authorization: Bearer ${key}'`;
+      const list = npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/list`);
+      expect(list.status, list.output).toBe(0);
+      expect(JSON.parse(list.stdout).tools.map((t: { name: string }) => t.name)).toEqual(['whoami', 'list_files', 'read_file']);
+      const call = npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/call --tool-name whoami`);
+      expect(call.status, call.output).toBe(0);
+      expect(call.stdout).toContain('apikey:dev');
+      const anonymous = npx(INSPECTOR, `mcp-inspector --cli --transport http --server-url ${server.url} --method tools/list`);
+      expect(anonymous.status, anonymous.output).toBe(3); // auth required
+    } finally {
+      await server.stop();
+    }
+  }, 600_000);
+
+  it('the conformance suite passes its server scenarios on a loopback server without auth', async () => {
+    const dir = 'e2e-conformance';
+    const run = runCli([dir, '--yes', '--no-install', '--no-git', '--transport', 'http', '--auth', 'none', '--tools='], { cwd: work });
+    expect(run.status, run.stderr).toBe(0);
+    const project = path.join(work, dir);
+    symlinkSync(path.join(work, projects.superset.dir, 'node_modules'), path.join(project, 'node_modules'), 'dir');
+    const build = npm(['run', 'build'], project);
+    expect(build.status, build.output).toBe(0);
+    const server = await startHttp(project);
+    try {
+      // The suite's dns-rebinding scenario needs a localhost URL.
+      const url = server.url.replace('127.0.0.1', 'localhost');
+      for (const scenario of ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection']) {
+        const result = npx(CONFORMANCE, `conformance server --url ${url} --scenario ${scenario}`);
+        expect(result.status, `${scenario}\n${result.output}`).toBe(0);
+        expect(result.output).toMatch(/Passed: (\d+)\/\1, 0 failed/);
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 600_000);
 });

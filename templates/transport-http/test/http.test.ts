@@ -74,6 +74,18 @@ describe('Host and Origin allowlists (DNS rebinding)', () => {
     expect(preflight.headers['access-control-allow-credentials']).toBeUndefined();
   });
 
+  it("accepts the server's own origin (same-origin) without CORS headers, as the conformance suite checks", async () => {
+    server = await startHttpTestServer();
+    for (const origin of [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`]) {
+      const res = await rpc(server.port, 'tools/list', {}, { origin });
+      expect(res.status, origin).toBe(200);
+      expect(res.headers['access-control-allow-origin'], origin).toBeUndefined();
+    }
+    for (const origin of [`https://127.0.0.1:${server.port}`, `http://localhost:${server.port + 1}`]) {
+      expect((await rpc(server.port, 'tools/list', {}, { origin })).status, origin).toBe(403);
+    }
+  });
+
   it('sends no CORS headers at all by default', async () => {
     server = await startHttpTestServer();
     const res = await rpc(server.port, 'tools/list', {});

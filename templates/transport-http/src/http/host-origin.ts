@@ -3,15 +3,22 @@
 // ALLOWED_HOSTS exactly (port included), and a present Origin must be one of ALLOWED_ORIGINS exactly
 // (scheme, host and port) — on every request and every bind address, unlike the SDK's own check,
 // which compares host names only and switches itself off on 0.0.0.0. Requests without Origin
-// (non-browser clients) pass.
+// (non-browser clients) pass, and so does the server's own origin (same-origin is not cross-site:
+// its scheme and an allowed Host, port included — a page on another local port is still refused).
 import type { RequestHandler } from 'express';
 import type { HttpConfig } from '../config/http.js';
 import type { Logger } from '../logger.js';
 import { sendError } from './respond.js';
 
-export function hostOriginGuard(http: Pick<HttpConfig, 'allowedHosts' | 'allowedOrigins'>, logger: Logger): RequestHandler {
+export function hostOriginGuard(http: Pick<HttpConfig, 'allowedHosts' | 'allowedOrigins' | 'publicUrl' | 'tls'>, logger: Logger): RequestHandler {
   const hosts = new Set(http.allowedHosts.map((h) => h.toLowerCase()));
-  const origins = new Set(http.allowedOrigins);
+  const scheme = http.tls === undefined ? 'http' : 'https';
+  const origins = new Set([
+    ...http.allowedOrigins,
+    // Only entries with an explicit port: a bare name would stand for the scheme's default port.
+    ...[...hosts].filter((host) => /:\d+$/.test(host) && !/^\[[^\]]*\]$/.test(host)).map((host) => `${scheme}://${host}`),
+    new URL(http.publicUrl).origin,
+  ]);
   return (req, res, next) => {
     const host = req.headers.host?.toLowerCase();
     if (host === undefined || !hosts.has(host)) {
