@@ -4,7 +4,7 @@
 // per file (O_EXCL lock holding the pid), the chain resumes after a restart only if the tail verifies,
 // lines are written synchronously before the response leaves, file 0600 in a 0700 directory.
 // Limit: removing the LAST lines leaves a valid shorter chain; ship the log off-host to detect that.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Secret } from '../config.js';
@@ -43,8 +43,13 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** The key imported once per Secret (same bytes as the string key: its UTF-8). */
+const keyObjects = new WeakMap<Secret, KeyObject>();
+
 export function computeMac(key: Secret, prev: string, lineWithoutMac: string): string {
-  return createHmac('sha256', key.reveal()).update(prev).update(lineWithoutMac).digest('hex');
+  let keyObject = keyObjects.get(key);
+  if (!keyObject) keyObjects.set(key, (keyObject = createSecretKey(Buffer.from(key.reveal(), 'utf8'))));
+  return createHmac('sha256', keyObject).update(prev).update(lineWithoutMac).digest('hex');
 }
 
 /** The exact line (without newline): canonical JSON of the record, then the mac as its last member. */

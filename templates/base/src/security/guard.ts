@@ -9,7 +9,6 @@
 //  - the per-tool callback runs the handler with an AbortSignal (client cancel + TOOL_TIMEOUT_MS),
 //    turns thrown errors into "Internal error (ref <id>)" (ToolError messages pass), caps the output.
 // A tool callback reached without the envelope refuses to run (fail closed).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
@@ -25,7 +24,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { ToolDefinition } from '../tools/define.js';
+import type { ToolContext, ToolDefinition } from '../tools/define.js';
 import type { AuditOutcome, AuditSink } from './audit.js';
 import { denialText, missingScopes, principalFromAuthInfo, type Principal } from './authz.js';
 import { errorResult, internalErrorText, sanitizeError, ToolError } from './errors.js';
@@ -81,7 +80,12 @@ interface CallState {
   reason?: string;
 }
 
-const calls = new AsyncLocalStorage<CallState>();
+/**
+ * The envelope's state for each call, found again by the tool callback. Keyed by the call's own
+ * AbortSignal (the SDK makes one per inbound request and hands the same one to the tool callback),
+ * not an AsyncLocalStorage: that would turn on promise hooks for every promise in the process.
+ */
+type CallStates = WeakMap<AbortSignal, CallState>;
 
 function issuesText(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   return issues
@@ -107,17 +111,19 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
   const { config, logger, audit, rateLimits } = deps;
   const registry = new Map(tools.map((tool) => [tool.name, tool]));
   if (registry.size !== tools.length) throw new Error('duplicate tool name');
+  const calls: CallStates = new WeakMap();
 
   // ---- per-tool callback: runs inside the envelope ----
   const execute = async (def: ToolDefinition, args: unknown, ctx: ServerContext): Promise<CallToolResult> => {
-    const state = calls.getStore();
+    const state = calls.get(ctx.mcpReq.signal);
     if (!state) {
       logger.error({ tool: def.name }, 'tool reached without the guard envelope; refusing');
       return errorResult('Internal error');
     }
     state.reached = true;
     const { correlationId, principal } = state;
-    const toolLogger = logger.child({ correlationId, tool: def.name });
+    let toolLogger: Logger | undefined; // made on first use: most calls never log
+    const getLogger = () => (toolLogger ??= logger.child({ correlationId, tool: def.name }));
     // Own controller + timer (not AbortSignal.any/timeout, whose sources can be garbage-collected
     // before they fire on Node 20): aborts on client cancel or after TOOL_TIMEOUT_MS, cleared after.
     const controller = new AbortController();
@@ -129,7 +135,8 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
     const { signal } = controller;
     try {
       // `as never`: the registry erases each tool's schema type; `args` is that schema's parsed output.
-      const work = Promise.resolve().then(() => def.handler(args as never, { principal, signal, config, logger: toolLogger, correlationId }));
+      const toolCtx: ToolContext = { principal, signal, config, correlationId, get logger() { return getLogger(); } };
+      const work = Promise.resolve().then(() => def.handler(args as never, toolCtx));
       const result = await untilAborted(work, signal);
       state.outcome = result.isError ? 'error' : 'ok';
       if (result.isError) state.reason = 'tool returned an error';
@@ -143,7 +150,7 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
         return errorResult(timedOut ? `Tool "${def.name}" timed out after ${config.toolTimeoutMs} ms.` : 'Tool call cancelled.');
       }
       state.reason = error instanceof ToolError ? 'tool error' : 'exception';
-      return sanitizeError(error, correlationId, toolLogger);
+      return sanitizeError(error, correlationId, getLogger());
     } finally {
       clearTimeout(timer);
       ctx.mcpReq.signal.removeEventListener('abort', onCancel);
@@ -194,7 +201,12 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
       }
       state = { correlationId, principal, reached: false };
       // The SDK validates again with the same strict schema (second line), then calls `execute`.
-      return calls.run(state, () => inner(request, ctx));
+      calls.set(ctx.mcpReq.signal, state);
+      try {
+        return await inner(request, ctx);
+      } finally {
+        calls.delete(ctx.mcpReq.signal);
+      }
     };
 
     let result: Result | undefined;

@@ -17,8 +17,16 @@ function tooMany(res: Parameters<RequestHandler>[1], retryAfterSeconds: number, 
 }
 
 export function ipLimit(limiter: IpLimiter, trustProxy: readonly TrustedRange[], runtime: Pick<Runtime, 'audit' | 'logger'>, auditPaths: (path: string) => boolean): RequestHandler {
+  // Without trusted proxies the bucket depends only on the socket's peer: worked out once per connection.
+  const perSocket = new WeakMap<object, string>();
+  const bucketOf = (req: Parameters<RequestHandler>[0]): string => {
+    if (trustProxy.length > 0) return ipBucket(clientAddress(req, trustProxy));
+    let bucket = perSocket.get(req.socket);
+    if (bucket === undefined) perSocket.set(req.socket, (bucket = ipBucket(clientAddress(req, trustProxy))));
+    return bucket;
+  };
   return async (req, res, next) => {
-    const bucket = ipBucket(clientAddress(req, trustProxy));
+    const bucket = bucketOf(req);
     res.locals['clientBucket'] = bucket;
     const decision = await limiter.consume(bucket);
     if (decision.allowed) return next();
