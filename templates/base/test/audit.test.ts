@@ -1,11 +1,13 @@
 // Audit log: chain, redaction, tamper detection by `audit:verify` (the built CLI), single writer,
-// stale-lock takeover, resume after restart, refusal on a broken tail, file permissions.
+// stale-lock takeover, resume after restart, refusal on a broken tail, file permissions, and canonical
+// JSON giving exactly the bytes of its reference definition.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Secret } from '../src/config.js';
 import { AuditLog, AuditLogError, GENESIS, verifyAuditFile, type AuditEvent } from '../src/security/audit.js';
+import { canonicalJson, canonicalJsonReference } from '../src/security/canonical-json.js';
 import { PROJECT_ROOT, randomKey, readAudit, tempDir } from './helpers.js';
 
 const VERIFY_CLI = path.join(PROJECT_ROOT, 'dist', 'cli', 'audit-verify.js');
@@ -173,5 +175,71 @@ describe('restart', () => {
   test('refuses to start with a different key', () => {
     const { file } = writeLog(2);
     expect(() => AuditLog.open({ file, key: new Secret(randomKey()) })).toThrow(/does not verify/);
+  });
+});
+
+describe('canonical JSON (the bytes the HMAC covers)', () => {
+  class Point {
+    constructor(readonly x: number) {}
+  }
+  const values: unknown[] = [
+    {},
+    [],
+    { b: 1, a: [3, { d: null, c: 'x' }], e: { g: true, f: false } },
+    { reason: undefined, fn: () => 1, sym: Symbol('s'), keep: 0 },
+    [undefined, () => 1, Symbol('s'), Number.NaN, Infinity, -0, 1e21, 5e-7],
+    { '10': 'ten', '2': 'two', b: 'b', a: 'a', '01': 'zero-one', '-1': 'minus' },
+    JSON.parse('{"__proto__":{"x":1},"z":1}') as unknown,
+    { 'é': 1, e: 2, E: 3, '\u{1F600}': 4, '\uD800': 'lone', 'quote"key': '\u2028\n\t"\\' },
+    Object.assign(Object.create(null) as object, { b: 1, a: 2 }),
+    { when: new Date(0), point: new Point(1), json: { toJSON: () => ({ z: 1, y: 2 }) } },
+    { toJSON: 'not a function', a: 1 },
+    { deep: { a: { b: { c: { d: { e: [1, { g: 2, f: 1 }] } } } } } },
+    'text',
+    42,
+    null,
+    true,
+  ];
+  test.each(values.map((value, i) => [i, value]))('value %i: same bytes as JSON.stringify with sorted keys', (_i, value) => {
+    expect(canonicalJson(value)).toBe(canonicalJsonReference(value));
+  });
+
+  test('random JSON values give the same bytes as the reference', () => {
+    let seed = 1;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+    const keyChars = ['a', 'b', 'Z', '_', '0', '9', 'é', '"', '\\', '\u0000'];
+    const gen = (depth: number): unknown => {
+      const kind = depth > 3 ? pick(['s', 'n', 'b', 'z']) : pick(['s', 'n', 'b', 'z', 'a', 'o', 'o']);
+      if (kind === 's') return Array.from({ length: Math.floor(rand() * 5) }, () => pick(keyChars)).join('');
+      if (kind === 'n') return pick([0, -1, 1.5, 1e300, -1e-300, Math.floor(rand() * 1e6)]);
+      if (kind === 'b') return rand() < 0.5;
+      if (kind === 'z') return null;
+      if (kind === 'a') return Array.from({ length: Math.floor(rand() * 4) }, () => gen(depth + 1));
+      const out: Record<string, unknown> = {};
+      for (let i = Math.floor(rand() * 6); i > 0; i--) out[Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(keyChars)).join('')] = gen(depth + 1);
+      return out;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const value = gen(0);
+      expect(canonicalJson(value)).toBe(canonicalJsonReference(value));
+    }
+  });
+
+  test('throws like the reference on a cycle (stack overflow) and on a bigint', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    const errorOf = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return (error as Error).constructor;
+      }
+      return undefined;
+    };
+    for (const value of [cyclic, { n: 1n }]) {
+      expect(errorOf(() => canonicalJson(value))).toBeDefined();
+      expect(errorOf(() => canonicalJson(value))).toBe(errorOf(() => canonicalJsonReference(value)));
+    }
   });
 });

@@ -1,6 +1,9 @@
 // The HTTP transport's controls, each over real HTTP on 127.0.0.1:0: SDK clients (modern and legacy),
-// statelessness, Host/Origin allowlists, body limit, JSON 404/405/errors, security headers, CORS,
-// authentication (401), scopes (403), rate limits and the concurrency cap (429), audit lines.
+// statelessness, Host/Origin allowlists, body limit and reading (compressed, empty, abandoned), JSON
+// 404/405/errors, security headers, CORS, authentication (401), scopes (403), rate limits and the
+// concurrency cap (429), audit lines, and the POST /mcp hot path answering exactly as the Express chain.
+import net from 'node:net';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { secretReader, slow } from './fixtures/tools.js';
 import { callTool, connectClient, fakeAuthenticator, principal, rawRequest, rpc, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
@@ -107,6 +110,47 @@ describe('bodies, errors and headers', () => {
     const chunked = await rawRequest(server.port, { headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: big });
     expect(chunked.status).toBe(413);
     noLeak(chunked.body);
+  });
+
+  it('inflates a gzip or deflate body (the limit counts inflated bytes); an unknown Content-Encoding is 415', async () => {
+    server = await startHttpTestServer({ env: { HTTP_MAX_BODY_BYTES: '2048' } });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    for (const [encoding, zip] of [['gzip', gzipSync], ['deflate', deflateSync]] as const) {
+      const res = await rawRequest(server.port, { headers: { ...headers, 'content-encoding': encoding }, body: zip(call) });
+      expect(res.status, encoding).toBe(200);
+      expect(res.body, encoding).toContain('"result"');
+    }
+    const unknown = await rawRequest(server.port, { headers: { ...headers, 'content-encoding': 'compress' }, body: call });
+    expect(unknown.status).toBe(415);
+    noLeak(unknown.body);
+    const bomb = gzipSync(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: { pad: 'x'.repeat(100_000) } } }));
+    expect(bomb.length).toBeLessThan(2048);
+    const inflated = await rawRequest(server.port, { headers: { ...headers, 'content-encoding': 'gzip' }, body: bomb });
+    expect(inflated.status).toBe(413);
+    noLeak(inflated.body);
+    expect(server.audit().map((l) => l.outcome)).toEqual(['ok', 'ok']);
+  });
+
+  it('answers an empty body with 400, and keeps serving after a client leaves in the middle of its body', async () => {
+    server = await startHttpTestServer();
+    for (const body of ['', undefined]) {
+      const empty = await rawRequest(server.port, { headers: { 'content-type': 'application/json', ...(body === undefined ? {} : { 'content-length': '0' }) }, body });
+      expect(empty.status).toBe(400);
+      noLeak(empty.body);
+    }
+    const { port } = server;
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"jsonrpc":`);
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    const after = await callTool(server.port, 'whoami');
+    expect(after.status).toBe(200);
+    expect(server.audit().map((l) => l.outcome)).toEqual(['ok']);
   });
 
   it('answers 404 and 405 with JSON, never HTML or a stack', async () => {
@@ -225,6 +269,64 @@ describe('rate limits and the concurrency cap', () => {
       ['whoami', 'rate_limited'],
       ['slow', 'error'],
       ['whoami', 'ok'],
+    ]);
+  });
+});
+
+describe('the POST /mcp hot path (no Express) answers exactly as the Express chain does', () => {
+  const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+  const call = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+  /** `/mcp` takes the hot path; `/mcp?via=express` the Express route (same endpoint for Express). */
+  const both = async (port: number, headers: Record<string, string>, body?: string) => {
+    const seen: { status: number; headers: Record<string, unknown>; body: string }[] = [];
+    for (const path of ['/mcp', '/mcp?via=express']) {
+      const res = await rawRequest(port, { path, headers, ...(body === undefined ? {} : { body }) });
+      const { date: _date, ...rest } = res.headers;
+      seen.push({ status: res.status, headers: rest, body: res.body });
+    }
+    return seen;
+  };
+
+  it('same status, headers and body for every control, and the same audit lines', async () => {
+    server = await startHttpTestServer({ env: { HTTP_MAX_BODY_BYTES: '2048' }, authenticator: fakeAuthenticator({ good: principal('apikey:good', []) }) });
+    const port = server.port;
+    const good = { ...json, authorization: 'Bearer good' };
+    const cases: [string, Record<string, string>, string | undefined, number][] = [
+      ['served', good, call, 200],
+      ['no credential', json, call, 401],
+      ['wrong content type', { ...good, 'content-type': 'text/plain' }, call, 415],
+      ['bad JSON', good, '{"jsonrpc":', 400],
+      ['batch', good, '[]', 400],
+      ['declared too large', { ...good, 'content-length': '4096' }, 'x'.repeat(4096), 413],
+      ['chunked too large', { ...good, 'transfer-encoding': 'chunked' }, 'x'.repeat(4096), 413],
+      ['foreign Host', { ...good, host: 'evil.example' }, call, 403],
+      ['foreign Origin', { ...good, origin: 'http://evil.example' }, call, 403],
+    ];
+    for (const [name, headers, body, status] of cases) {
+      const [hot, viaExpress] = await both(port, headers, body);
+      expect(hot?.status, name).toBe(status);
+      expect(viaExpress, name).toEqual(hot);
+    }
+    const lines = server.audit().map((l) => [l.principal, l.tool, l.outcome, l.reason]);
+    expect(lines).toEqual([
+      ['apikey:good', 'whoami', 'ok', undefined],
+      ['apikey:good', 'whoami', 'ok', undefined],
+      [null, 'whoami', 'unauthenticated', 'no credential'],
+      [null, 'whoami', 'unauthenticated', 'no credential'],
+    ]);
+  });
+
+  it('same 429 from the per-IP limit, audited on both', async () => {
+    server = await startHttpTestServer({ ipPoints: 2, authenticator: fakeAuthenticator({}) });
+    await both(server.port, json, call); // spends the two points
+    const [hot, viaExpress] = await both(server.port, json, call);
+    expect(hot?.status).toBe(429);
+    expect(viaExpress).toEqual(hot);
+    expect(server.audit().map((l) => [l.outcome, l.reason])).toEqual([
+      ['unauthenticated', 'no credential'],
+      ['unauthenticated', 'no credential'],
+      ['rate_limited', 'ip limit (127.0.0.1)'],
+      ['rate_limited', 'ip limit (127.0.0.1)'],
     ]);
   });
 });

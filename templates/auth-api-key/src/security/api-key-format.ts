@@ -4,7 +4,7 @@
 // No slow hash (bcrypt/scrypt/argon2) on purpose: the secret is 256 bits of randomness, so a fast
 // hash is already infeasible to invert, and a slow one would only hand attackers a CPU lever
 // (every bad request would cost the server a key derivation).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const KEY_PREFIX = 'smcp';
 /** id: 6 random bytes as lowercase hex (never contains `_`, so the key splits unambiguously). */
@@ -42,10 +42,16 @@ export function hashApiKey(key: string): string {
   return `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 }
 
-/** Constant-time comparison of the presented key's digest with a stored `sha256:<hex>`. */
-export function keyMatchesHash(key: string, storedHash: string): boolean {
-  const expected = HASH_PATTERN.test(storedHash) ? Buffer.from(storedHash.slice(7), 'hex') : Buffer.alloc(32);
-  const actual = createHash('sha256').update(key, 'utf8').digest();
-  // Both buffers are 32 bytes, so timingSafeEqual never throws; a malformed stored hash never matches.
-  return timingSafeEqual(actual, expected) && HASH_PATTERN.test(storedHash);
+/** The 32-byte digest in a stored `sha256:<hex>`, or undefined when malformed (decoded once per keys-file load). */
+export function storedDigest(storedHash: string): Buffer | undefined {
+  return HASH_PATTERN.test(storedHash) ? Buffer.from(storedHash.slice(7), 'hex') : undefined;
+}
+
+const NO_DIGEST = Buffer.alloc(32);
+
+/** Constant-time comparison of the presented key's digest with a stored digest; undefined never matches. */
+export function keyMatchesDigest(key: string, expected: Buffer | undefined): boolean {
+  const actual = hash('sha256', key, 'buffer');
+  // Both buffers are 32 bytes, so timingSafeEqual never throws; the compare runs even without a digest.
+  return timingSafeEqual(actual, expected ?? NO_DIGEST) && expected !== undefined;
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { z } from 'zod/v4';
 import { ConfigError } from '../config.js';
 import type { Logger } from '../logger.js';
-import { HASH_PATTERN, KEY_ID, KEY_NAME, KEY_NAME_RULE, SCOPE_TOKEN } from './api-key-format.js';
+import { HASH_PATTERN, KEY_ID, KEY_NAME, KEY_NAME_RULE, SCOPE_TOKEN, storedDigest } from './api-key-format.js';
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -125,15 +125,29 @@ export function writeKeysFile(file: string, data: KeysFile): void {
   }
 }
 
+/** An entry of the loaded file with its stored hash already decoded (once per load, not per request). */
+export interface LoadedKey {
+  entry: KeyEntry;
+  /** The 32-byte digest of `entry.hash` (the schema guarantees its format). */
+  digest: Buffer | undefined;
+}
+
 interface Snapshot {
   /** null = the file is unusable right now (unsafe mode or invalid): every key is refused. */
-  byId: ReadonlyMap<string, KeyEntry> | null;
+  byId: ReadonlyMap<string, LoadedKey> | null;
   signature: string;
+  /** The stat the snapshot was loaded for (undefined: missing file, or not a loaded snapshot). */
+  stat?: fs.BigIntStats | undefined;
 }
 
 function signatureOf(stat: fs.BigIntStats | undefined): string {
   if (!stat) return 'missing';
   return [stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs, stat.mode].join(':');
+}
+
+/** The same fields as signatureOf, compared without building the string (the per-request check). */
+function sameFile(a: fs.BigIntStats, b: fs.BigIntStats | undefined): boolean {
+  return b !== undefined && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.mode === b.mode;
 }
 
 /**
@@ -163,11 +177,11 @@ export class ApiKeyStore {
     } else {
       logger.warn({ file }, 'API keys file does not exist yet: every request is refused until a key is created (npm run keys -- create --name N --scopes a,b)');
     }
-    this.#snapshot = { byId: indexKeys(readKeysFile(file)), signature: signatureOf(stat) };
+    this.#snapshot = { byId: indexKeys(readKeysFile(file)), signature: signatureOf(stat), stat };
   }
 
   /** The entry for `id` as the file says NOW, or undefined (unknown id or unusable file). */
-  async lookup(id: string): Promise<KeyEntry | undefined> {
+  async lookup(id: string): Promise<LoadedKey | undefined> {
     const snapshot = await this.#current();
     return snapshot.byId?.get(id);
   }
@@ -184,6 +198,7 @@ export class ApiKeyStore {
         return { byId: null, signature: 'error' };
       }
     }
+    if (stat && sameFile(stat, this.#snapshot.stat)) return this.#snapshot;
     const signature = signatureOf(stat);
     if (signature === this.#snapshot.signature) return this.#snapshot;
     // Callers that saw the same change share one reload (and never the old cache). A caller that saw a
@@ -211,7 +226,7 @@ export class ApiKeyStore {
         try {
           const text = await fs.promises.readFile(this.file, 'utf8');
           if (text.length > MAX_FILE_BYTES) throw new KeysFileError(`${this.file} is larger than 16 MiB`);
-          snapshot = { byId: indexKeys(parseKeysFile(text, this.file)), signature };
+          snapshot = { byId: indexKeys(parseKeysFile(text, this.file)), signature, stat };
           this.#logger.info({ file: this.file, keys: snapshot.byId?.size }, 'API keys file reloaded');
         } catch (error) {
           const message = error instanceof KeysFileError ? error.message : `cannot read ${this.file}`;
@@ -226,6 +241,6 @@ export class ApiKeyStore {
   }
 }
 
-function indexKeys(file: KeysFile): ReadonlyMap<string, KeyEntry> {
-  return new Map(file.keys.map((key) => [key.id, key]));
+function indexKeys(file: KeysFile): ReadonlyMap<string, LoadedKey> {
+  return new Map(file.keys.map((entry) => [entry.id, { entry, digest: storedDigest(entry.hash) }]));
 }

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { keyMatchesHash, parseApiKey } from './api-key-format.js';
+import { keyMatchesDigest, parseApiKey } from './api-key-format.js';
 import { ApiKeyStore } from './api-key-store.js';
 import { authInfoFor, type Authenticator } from './authenticator.js';
 import type { Principal } from './authz.js';
@@ -38,9 +38,10 @@ export function createAuthenticator(config: Config, logger: Logger): Authenticat
       const parsed = parseApiKey(token);
       if (!parsed) return { ok: false, reason: 'malformed API key' };
 
-      const entry = await store.lookup(parsed.id);
+      const loaded = await store.lookup(parsed.id);
       // Unknown ids go through the same digest compare (against a zero hash) as known ones.
-      const matches = keyMatchesHash(token, entry?.hash ?? '');
+      const matches = keyMatchesDigest(token, loaded?.digest);
+      const entry = loaded?.entry;
       if (!entry) return { ok: false, reason: `unknown API key id ${parsed.id}` };
       if (!matches) return { ok: false, reason: `wrong secret for API key id ${parsed.id}` };
       if (entry.revokedAt !== undefined) return { ok: false, reason: `API key "${entry.name}" was revoked` };

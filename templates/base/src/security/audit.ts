@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Secret } from '../config.js';
 import { acquireLock, AuditLogError, releaseLock } from './audit-lock.js';
+import { canonicalJson } from './canonical-json.js';
 
-export { AuditLogError };
+export { AuditLogError, canonicalJson };
 
 export const OUTCOMES = ['ok', 'error', 'invalid_args', 'denied', 'rate_limited', 'unauthenticated'] as const;
 export type AuditOutcome = (typeof OUTCOMES)[number];
@@ -33,15 +34,6 @@ export interface AuditSink {
 export const GENESIS = '0'.repeat(64);
 const MAC_SUFFIX = /,"mac":"([0-9a-f]{64})"\}$/;
 const TAIL_WINDOW = 1024 * 1024;
-
-/** JSON with object keys sorted at every level: the same value always gives the same bytes. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-      : v,
-  );
-}
 
 /** The key imported once per Secret (same bytes as the string key: its UTF-8). */
 const keyObjects = new WeakMap<Secret, KeyObject>();
@@ -201,8 +193,8 @@ export class AuditLog implements AuditSink {
   write(event: AuditEvent): void {
     if (this.#fd === null) throw new AuditLogError('audit log is closed');
     const seq = this.#seq + 1;
+    // An undefined `reason` is left out of the line by canonicalJson (as by JSON.stringify).
     const record: Record<string, unknown> = { ts: new Date().toISOString(), seq, ...event };
-    if (record['reason'] === undefined) delete record['reason'];
     const { line, mac } = formatLine(record, this.#prev, this.#key);
     const bytes = Buffer.from(`${line}\n`, 'utf8');
     let written = 0;

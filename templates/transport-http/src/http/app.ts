@@ -3,11 +3,14 @@
 // anything but POST /mcp → declared body size (413) → per-IP limit → authenticator routes →
 // body read (413) + JSON-RPC parse (415/400) → authentication (401) → per-principal, per-(principal,
 // tool) and concurrency limits (429) → the SDK handler (scopes → 403 insufficient_scope) → JSON 404 →
-// JSON error handler. Nothing answers HTML or a stack trace.
+// JSON error handler. Nothing answers HTML or a stack trace. The request line `POST /mcp` (all MCP
+// traffic) runs the same middleware instances in the same order without Express (see chain.ts); the
+// 405 cannot apply to it and the authenticator's routes are GET only.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import type { HttpConfig } from '../config/http.js';
 import type { Runtime } from '../runtime.js';
 import type { Authenticator } from '../security/authenticator.js';
@@ -16,6 +19,7 @@ import type { IpLimiter } from '../security/rate-limit.js';
 import { buildServer } from '../server.js';
 import { authenticate } from './authenticate.js';
 import { declaredLengthLimit, parseJsonRpc } from './body.js';
+import { runChain, type ErrorAnswer, type McpRequest, type Middleware } from './chain.js';
 import { cors, securityHeaders } from './headers.js';
 import { hostOriginGuard } from './host-origin.js';
 import { callLimits, ipLimit } from './limits.js';
@@ -31,6 +35,8 @@ export interface HttpAppDeps {
 }
 
 export interface HttpApp {
+  /** The request listener: `POST /mcp` through the hot path, every other request through `app`. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   app: Express;
   mcp: McpHttpHandler;
   /** Requests still being answered (shutdown waits for them). */
@@ -38,6 +44,9 @@ export interface HttpApp {
   /** From now on new requests get 503 (graceful shutdown). */
   stopAccepting(): void;
 }
+
+/** The IP limit audits refusals on the MCP endpoint only (Express's req.path, or the hot path's exact URL). */
+const isMcpEndpoint = (req: McpRequest): boolean => req.url === MCP_PATH || (req as Partial<Pick<Request, 'path'>>).path === MCP_PATH;
 
 export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const { runtime, http, authenticator, ipLimiter } = deps;
@@ -49,7 +58,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
 
   let accepting = true;
   let active = 0;
-  app.use((_req, res, next) => {
+  const admit: Middleware = (_req, res, next) => {
     if (!accepting) {
       res.setHeader('Connection', 'close');
       return sendError(res, 503, 'Server is shutting down', { headers: { 'Retry-After': '5' } });
@@ -57,19 +66,12 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     active += 1;
     res.once('close', () => (active -= 1));
     next();
-  });
-  app.use(securityHeaders({ hsts: http.tls !== undefined || http.trustProxy.length > 0 }));
-  app.use(hostOriginGuard(http, logger));
-  if (http.allowedOrigins.length > 0) app.use(cors(http));
-
+  };
   // Stateless: only POST is served (no GET stream, no DELETE session); anything else on /mcp is 405.
-  app.all(MCP_PATH, (req, res, next) => {
+  const postOnly: Middleware = (req, res, next) => {
     if (req.method === 'POST') return next();
     sendError(res, 405, 'Method Not Allowed', { headers: { Allow: 'POST' } });
-  });
-  app.use(declaredLengthLimit(http.maxBodyBytes));
-  app.use(ipLimit(ipLimiter, http.trustProxy, runtime, (path) => path === MCP_PATH));
-  authenticator.routes?.(app);
+  };
 
   const mcp = createMcpHandler(() => buildServer(runtime), {
     legacy: 'stateless', // 2025-era clients served too, one fresh server per request, no session ids
@@ -77,34 +79,58 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     onerror: (err) => logger.warn({ err: { message: err.message } }, 'MCP request refused or failed'),
   });
   const serve = toNodeHandler(mcp, { maxRequestBodySize: http.maxBodyBytes, onerror: (err) => logger.error({ err }, 'MCP handler failed') });
-  app.post(
-    MCP_PATH,
-    ...parseJsonRpc(http.maxBodyBytes),
+
+  // Each control once; Express and the hot path below run these same instances.
+  const everyRequest: Middleware[] = [
+    admit,
+    ...securityHeaders({ hsts: http.tls !== undefined || http.trustProxy.length > 0 }),
+    hostOriginGuard(http, logger),
+    ...(http.allowedOrigins.length > 0 ? [cors(http)] : []),
+  ];
+  const beforeRoutes: Middleware[] = [declaredLengthLimit(http.maxBodyBytes), ipLimit(ipLimiter, http.trustProxy, runtime, isMcpEndpoint)];
+  const mcpPost: Middleware[] = [
+    parseJsonRpc(http.maxBodyBytes),
     authenticate(authenticator, runtime),
     callLimits(runtime, http.maxConcurrentCalls),
     async (req, res) => {
       await serve(req, res, req.body);
     },
-  );
+  ];
 
-  app.use((_req, res) => sendError(res, 404, 'Not Found'));
-  const onError: ErrorRequestHandler = (err: { type?: unknown; status?: unknown }, _req, res, _next) => {
-    if (err.type === 'entity.too.large') {
+  const answerError: ErrorAnswer = (err, _req, res) => {
+    const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
+    if (type === 'entity.too.large') {
       res.setHeader('Connection', 'close');
       return sendError(res, 413, `Request body too large (limit ${http.maxBodyBytes} bytes)`);
     }
-    if (err.type === 'request.aborted') return res.destroy();
-    if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-      logger.info({ status: err.status, type: err.type }, 'HTTP request refused');
-      return sendError(res, err.status, 'Bad Request');
+    if (type === 'request.aborted') return void res.destroy();
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      logger.info({ status, type }, 'HTTP request refused');
+      return sendError(res, status, 'Bad Request');
     }
     const ref = randomUUID();
     logger.error({ err, ref }, 'HTTP request failed');
     sendError(res, 500, `Internal error (ref ${ref})`);
   };
+
+  app.use(...everyRequest);
+  app.all(MCP_PATH, postOnly);
+  app.use(...beforeRoutes);
+  authenticator.routes?.(app);
+  app.post(MCP_PATH, ...mcpPost);
+  app.use((_req, res) => sendError(res, 404, 'Not Found'));
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => answerError(err, req, res);
   app.use(onError);
 
+  // The hot path: exactly the request line `POST /mcp`; any other method, path or query goes to Express.
+  const hotPath: readonly Middleware[] = [...everyRequest, ...beforeRoutes, ...mcpPost];
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method === 'POST' && req.url === MCP_PATH) runChain(hotPath, req, res, answerError);
+    else app(req, res);
+  };
+
   return {
+    handler,
     app,
     mcp,
     get activeRequests() {

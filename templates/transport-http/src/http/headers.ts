@@ -2,11 +2,11 @@
 // (Cache-Control: no-store), sniffed, framed or rendered as a page (helmet with a `default-src 'none'`
 // CSP), and against cross-origin reads: no CORS headers at all unless ALLOWED_ORIGINS lists the origin
 // exactly, and never Access-Control-Allow-Credentials.
-import type { RequestHandler } from 'express';
+import type { Middleware } from './chain.js';
 import helmet from 'helmet';
 import type { HttpConfig } from '../config/http.js';
 
-export function securityHeaders(options: { hsts: boolean }): RequestHandler[] {
+export function securityHeaders(options: { hsts: boolean }): Middleware[] {
   return [
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
@@ -32,7 +32,7 @@ export function securityHeaders(options: { hsts: boolean }): RequestHandler[] {
 const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID';
 
 /** CORS for the exact origins in ALLOWED_ORIGINS (the Origin was already checked by hostOriginGuard). */
-export function cors(http: Pick<HttpConfig, 'allowedOrigins'>): RequestHandler {
+export function cors(http: Pick<HttpConfig, 'allowedOrigins'>): Middleware {
   const origins = new Set(http.allowedOrigins);
   return (req, res, next) => {
     const origin = req.headers.origin?.toLowerCase();

@@ -5,12 +5,12 @@
 // which compares host names only and switches itself off on 0.0.0.0. Requests without Origin
 // (non-browser clients) pass, and so does the server's own origin (same-origin is not cross-site:
 // its scheme and an allowed Host, port included — a page on another local port is still refused).
-import type { RequestHandler } from 'express';
+import type { Middleware } from './chain.js';
 import type { HttpConfig } from '../config/http.js';
 import type { Logger } from '../logger.js';
 import { sendError } from './respond.js';
 
-export function hostOriginGuard(http: Pick<HttpConfig, 'allowedHosts' | 'allowedOrigins' | 'publicUrl' | 'tls'>, logger: Logger): RequestHandler {
+export function hostOriginGuard(http: Pick<HttpConfig, 'allowedHosts' | 'allowedOrigins' | 'publicUrl' | 'tls'>, logger: Logger): Middleware {
   const hosts = new Set(http.allowedHosts.map((h) => h.toLowerCase()));
   const scheme = http.tls === undefined ? 'http' : 'https';
   const origins = new Set([

@@ -3,23 +3,23 @@
 // tools/call a per-principal and per-(principal, tool) budget (the same limiters the guard uses on
 // stdio, consumed here once — the guard does not count again on HTTP) and a cap on the calls one
 // principal has running at once. Refusals: 429 JSON with Retry-After (seconds), one audit line each.
-import type { RequestHandler } from 'express';
 import type { TrustedRange } from '../config/http.js';
 import type { Runtime } from '../runtime.js';
 import type { Principal } from '../security/authz.js';
 import type { IpLimiter } from '../security/rate-limit.js';
+import type { McpRequest, McpResponse, Middleware } from './chain.js';
 import { clientAddress, ipBucket } from './client-ip.js';
 import { auditRefusal } from './refusal-audit.js';
 import { sendError } from './respond.js';
 
-function tooMany(res: Parameters<RequestHandler>[1], retryAfterSeconds: number, message: string): void {
+function tooMany(res: McpResponse, retryAfterSeconds: number, message: string): void {
   sendError(res, 429, `${message}; retry in ${retryAfterSeconds} seconds`, { headers: { 'Retry-After': String(retryAfterSeconds) } });
 }
 
-export function ipLimit(limiter: IpLimiter, trustProxy: readonly TrustedRange[], runtime: Pick<Runtime, 'audit' | 'logger'>, auditPaths: (path: string) => boolean): RequestHandler {
+export function ipLimit(limiter: IpLimiter, trustProxy: readonly TrustedRange[], runtime: Pick<Runtime, 'audit' | 'logger'>, audited: (req: McpRequest) => boolean): Middleware {
   // Without trusted proxies the bucket depends only on the socket's peer: worked out once per connection.
   const perSocket = new WeakMap<object, string>();
-  const bucketOf = (req: Parameters<RequestHandler>[0]): string => {
+  const bucketOf = (req: McpRequest): string => {
     if (trustProxy.length > 0) return ipBucket(clientAddress(req, trustProxy));
     let bucket = perSocket.get(req.socket);
     if (bucket === undefined) perSocket.set(req.socket, (bucket = ipBucket(clientAddress(req, trustProxy))));
@@ -30,12 +30,12 @@ export function ipLimit(limiter: IpLimiter, trustProxy: readonly TrustedRange[],
     res.locals['clientBucket'] = bucket;
     const decision = await limiter.consume(bucket);
     if (decision.allowed) return next();
-    if (auditPaths(req.path) && !auditRefusal(runtime, req, 'rate_limited', `ip limit (${bucket})`)) return sendError(res, 500, 'Internal error');
+    if (audited(req) && !auditRefusal(runtime, req, 'rate_limited', `ip limit (${bucket})`)) return sendError(res, 500, 'Internal error');
     tooMany(res, decision.retryAfterSeconds, 'Rate limit exceeded for this address');
   };
 }
 
-export function callLimits(runtime: Pick<Runtime, 'audit' | 'logger' | 'rateLimits' | 'tools'>, maxConcurrent: number): RequestHandler {
+export function callLimits(runtime: Pick<Runtime, 'audit' | 'logger' | 'rateLimits' | 'tools'>, maxConcurrent: number): Middleware {
   const running = new Map<string, number>();
   const registry = new Map(runtime.tools.map((tool) => [tool.name, tool]));
   return async (req, res, next) => {

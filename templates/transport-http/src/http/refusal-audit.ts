@@ -3,13 +3,13 @@
 // rate_limited; never the credential; arguments redacted like the guard's). If the line cannot be
 // written, the caller answers 500 instead (fail closed, as the guard does).
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
 import type { Runtime } from '../runtime.js';
 import type { AuditOutcome } from '../security/audit.js';
 import type { Principal } from '../security/authz.js';
 import { redactArgs } from '../security/redact.js';
+import type { McpRequest } from './chain.js';
 
-export function auditRefusal(runtime: Pick<Runtime, 'audit' | 'logger'>, req: Request, outcome: AuditOutcome, reason: string, principal?: Principal): boolean {
+export function auditRefusal(runtime: Pick<Runtime, 'audit' | 'logger'>, req: McpRequest, outcome: AuditOutcome, reason: string, principal?: Principal): boolean {
   const rpc = req.rpc;
   const correlationId = randomUUID();
   try {

@@ -57,7 +57,7 @@ export async function startHttpServer(deps: HttpAppDeps): Promise<HttpServerHand
   const address = server.address() as AddressInfo;
   // The app is attached once the port is known (PORT=0 binds an ephemeral port: tests).
   const web = createHttpApp({ ...deps, http: withBoundPort(cfg, address.port) });
-  server.on('request', web.app);
+  server.on('request', web.handler);
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${cfg.tls ? 'https' : 'http'}://${hostForUrl}:${address.port}${MCP_PATH}`;
 

@@ -18,8 +18,8 @@ export interface Authenticator {
   authenticate(req: IncomingMessage): Promise<AuthResult>;
   /** WWW-Authenticate value of a 401. */
   challenge(tokenWasPresent: boolean): string;
-  /** Extra public routes (e.g. OAuth protected-resource metadata). */
-  routes?(app: Express): void;
+  /** Extra public GET routes (e.g. OAuth protected-resource metadata); never POST /mcp, which has its own chain. */
+  routes?(app: Pick<Express, 'get'>): void;
   close?(): void;
 }
 
