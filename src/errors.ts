@@ -13,7 +13,6 @@ export type CliErrorCode =
   | 'INVALID_NAME' // package name does not follow npm rules
   | 'TARGET_NOT_EMPTY' // target directory has files and --overwrite was not given
   | 'TARGET_INVALID' // target path is not usable (a file, inside a template, …)
-  | 'PRESET' // preset missing or invalid
   | 'POST_STEP' // install / git failed after the project was written
   | 'CANCELLED' // the user cancelled a prompt
   | 'INTERNAL';

@@ -4,13 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { CliError } from '../errors.js';
-import type { SpecInput } from '../spec/spec.js';
+import type { SpecInput } from '../options/project-spec.js';
 
 export const CREATE_FLAGS = {
   name: { type: 'string' },
   transport: { type: 'string' },
   auth: { type: 'string' },
-  storage: { type: 'string' },
   tools: { type: 'string' },
   'rate-limit-store': { type: 'string' },
   'package-manager': { type: 'string' },
@@ -73,7 +72,6 @@ export function parseCommand(argv: readonly string[]): Command {
       name: values.name,
       transport: values.transport,
       auth: values.auth,
-      storage: values.storage,
       tools: values.tools === undefined ? undefined : splitList(values.tools),
       rateLimitStore: values['rate-limit-store'],
       packageManager: values['package-manager'],

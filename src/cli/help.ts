@@ -2,7 +2,7 @@
  * --help text, built from the option lists so it can never advertise a value the generator refuses
  * or hide one it accepts.
  */
-import { CATALOG, PREFERRED_DEFAULTS, pickDefault, type Choice } from '../spec/options.js';
+import { CATALOG, PREFERRED_DEFAULTS, pickDefault, type Choice } from '../options/options.js';
 
 function values(choices: readonly Choice[]): string {
   return choices.map((c) => c.value).join('|');
@@ -29,7 +29,6 @@ ${table([
   ['--name <package-name>', "package name; default: the directory's name"],
   [`--transport <${values(c.transports)}>`, `default ${pickDefault(c.transports, PREFERRED_DEFAULTS.transport)}`],
   [`--auth <${values(c.auths)}>`, `HTTP only; default ${pickDefault(c.auths, PREFERRED_DEFAULTS.auth)}`],
-  [`--storage <${values(c.storages)}>`, `default ${pickDefault(c.storages, PREFERRED_DEFAULTS.storage)}`],
   ['--tools <list>', `comma list of ${tools}; default ${defaultTools}; whoami is always there`],
   [`--rate-limit-store <${values(c.rateLimitStores)}>`, `HTTP only; default ${pickDefault(c.rateLimitStores, PREFERRED_DEFAULTS.rateLimitStore)}`],
 ])}

@@ -1,7 +1,7 @@
 /**
  * Entry module: the only place that exits the process. Turns errors into a one-line cause, a hint and
  * the exit code of the contract (0 ok, 1 user error, 2 internal, 130 interrupted), and on Ctrl-C or
- * SIGTERM runs the registered undo work so no staging folder or partial project survives.
+ * SIGTERM or SIGHUP runs the registered undo work so no staging folder or partial project survives.
  */
 import { randomBytes } from 'node:crypto';
 import { parseCommand } from './argv.js';
@@ -29,7 +29,8 @@ function runUndoWork(): void {
   undoWork.clear();
 }
 
-for (const [signal, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', 143]] as const) {
+// SIGHUP (the terminal closed) is treated like Ctrl-C: a half-installed project is removed, not left behind.
+for (const [signal, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => {
     runUndoWork();
     process.stderr.write('\nInterrupted: nothing was left behind.\n');

@@ -4,7 +4,7 @@
  * module exits 130 and nothing has been written yet.
  */
 import { CliError } from '../errors.js';
-import type { Asker, MultiSelectQuestion, SelectQuestion } from '../spec/resolve.js';
+import type { Asker, MultiSelectQuestion, SelectQuestion } from '../options/resolve.js';
 
 type Prompts = typeof import('@inquirer/prompts');
 

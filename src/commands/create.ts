@@ -14,11 +14,11 @@ import { planProject } from '../generate/plan.js';
 import { renderPlan } from '../generate/render.js';
 import { type CleanupRegistry, conflictingEntries, removeCreatedTarget, writeProject } from '../generate/write.js';
 import { runPostSteps } from '../post/run.js';
-import { CATALOG, type PackageManager, servesHttp } from '../spec/options.js';
+import { CATALOG, type PackageManager, servesHttp } from '../options/options.js';
 import { API_KEYS_PATH, DEV_KEY_PATH } from '../features/auth-api-key.js';
-import { toPackageName } from '../spec/package-name.js';
-import { type Asker, resolveSpec } from '../spec/resolve.js';
-import type { ProjectSpec, RunOptions } from '../spec/spec.js';
+import { toPackageName } from '../options/package-name.js';
+import { type Asker, resolveSpec } from '../options/resolve.js';
+import type { ProjectSpec, RunOptions } from '../options/project-spec.js';
 
 export const DEFAULT_DIRECTORY = 'secure-mcp-server';
 
@@ -42,7 +42,10 @@ export async function createProject(command: CreateCommand, deps: CreateDeps): P
   let directory = command.directory;
   if (directory === undefined && command.yes) directory = DEFAULT_DIRECTORY;
   if (directory === undefined && ask) {
-    directory = await ask.directory(DEFAULT_DIRECTORY, (value) => targetProblem(path.resolve(deps.cwd, value), command.overwrite) ?? true);
+    directory = await ask.directory(DEFAULT_DIRECTORY, (value) => {
+      const problem = targetProblem(path.resolve(deps.cwd, value), command.overwrite);
+      return problem ? describeProblem(problem) : true;
+    });
   }
   const targetDir = directory === undefined ? undefined : path.resolve(deps.cwd, directory);
   if (targetDir !== undefined) {
@@ -94,28 +97,47 @@ export async function createProject(command: CreateCommand, deps: CreateDeps): P
   printNextSteps(deps.ui, spec, run, deps.cwd, report.notes);
 }
 
+/** Why a folder cannot take the project: each kind maps to its own error code and hint. */
+type TargetProblem =
+  | { readonly kind: 'no-parent'; readonly parent: string }
+  | { readonly kind: 'not-a-directory' }
+  | { readonly kind: 'not-empty'; readonly entries: readonly string[] };
+
 /** Why the folder cannot take the project, or undefined when it can. */
-function targetProblem(targetDir: string, overwrite: boolean): string | undefined {
+function targetProblem(targetDir: string, overwrite: boolean): TargetProblem | undefined {
   const parent = path.dirname(targetDir);
-  if (!existsSync(parent) || !lstatSync(parent).isDirectory()) return `its parent folder ${parent} does not exist`;
-  if (existsSync(targetDir) && !lstatSync(targetDir).isDirectory()) return 'it exists and is not a directory';
+  if (!existsSync(parent) || !lstatSync(parent).isDirectory()) return { kind: 'no-parent', parent };
+  if (existsSync(targetDir) && !lstatSync(targetDir).isDirectory()) return { kind: 'not-a-directory' };
   const entries = conflictingEntries(targetDir);
-  if (entries.length > 0 && !overwrite) {
-    const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? `, … (${entries.length} entries)` : '');
-    return `it is not empty (${shown})`;
-  }
+  if (entries.length > 0 && !overwrite) return { kind: 'not-empty', entries };
   return undefined;
 }
 
-function targetError(targetDir: string, problem: string): CliError {
-  if (problem.startsWith('it is not empty')) {
-    return new CliError('TARGET_NOT_EMPTY', `Cannot create the project in ${targetDir}: ${problem}.`, {
-      hint: 'Choose a new directory, or pass --overwrite to write into it (files the generator writes are replaced; others are kept).',
-    });
+function describeProblem(problem: TargetProblem): string {
+  switch (problem.kind) {
+    case 'no-parent':
+      return `its parent folder ${problem.parent} does not exist`;
+    case 'not-a-directory':
+      return 'it exists and is not a directory';
+    case 'not-empty': {
+      const { entries } = problem;
+      return `it is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? `, … (${entries.length} entries)` : ''})`;
+    }
   }
-  return new CliError('TARGET_INVALID', `Cannot create the project in ${targetDir}: ${problem}.`, {
-    hint: problem.includes('parent folder') ? 'Create the parent folder first, or choose another path.' : 'Choose another directory name.',
-  });
+}
+
+function targetError(targetDir: string, problem: TargetProblem): CliError {
+  const message = `Cannot create the project in ${targetDir}: ${describeProblem(problem)}.`;
+  switch (problem.kind) {
+    case 'not-empty':
+      return new CliError('TARGET_NOT_EMPTY', message, {
+        hint: 'Choose a new directory, or pass --overwrite to write into it (files the generator writes are replaced; others are kept).',
+      });
+    case 'no-parent':
+      return new CliError('TARGET_INVALID', message, { hint: 'Create the parent folder first, or choose another path.' });
+    case 'not-a-directory':
+      return new CliError('TARGET_INVALID', message, { hint: 'Choose another directory name.' });
+  }
 }
 
 function detectPackageManager(env: NodeJS.ProcessEnv): PackageManager {

@@ -5,8 +5,8 @@
  * docker-ignored, and the generator prints the path, never the key.
  */
 import { createHash } from 'node:crypto';
-import { CATALOG } from '../spec/options.js';
-import type { ProjectSpec } from '../spec/spec.js';
+import { CATALOG } from '../options/options.js';
+import type { ProjectSpec } from '../options/project-spec.js';
 import type { ComputedFile, Feature, FeatureEnv } from './types.js';
 
 export const DEV_KEY_PATH = '.secrets/dev-api-key';

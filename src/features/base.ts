@@ -3,7 +3,7 @@
  * files computed here: secure-mcp.json (what `add` and `check` read) and .env holding a fresh random
  * AUDIT_HMAC_KEY, so a new project starts with no manual step and no shared key.
  */
-import { MANIFEST_SCHEMA_VERSION, type Manifest } from '../spec/spec.js';
+import { MANIFEST_SCHEMA_VERSION, type Manifest } from '../options/project-spec.js';
 import type { Feature } from './types.js';
 
 export const baseFeature: Feature = {

@@ -1,5 +1,5 @@
 /** The Streamable HTTP transport: express app, Host/Origin checks, limits, TLS, refusals to start. */
-import { servesHttp } from '../spec/options.js';
+import { servesHttp } from '../options/options.js';
 import type { Feature } from './types.js';
 
 export const httpFeature: Feature = {

@@ -2,7 +2,7 @@
  * What a feature is: a folder of templates/ and, when it needs one, files computed in code. One file
  * per feature under src/features/, in the style of create-t3-app's installers.
  */
-import type { ProjectSpec } from '../spec/spec.js';
+import type { ProjectSpec } from '../options/project-spec.js';
 
 export interface ComputedFile {
   readonly path: string;

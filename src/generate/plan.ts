@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CliError } from '../errors.js';
 import { FEATURES } from '../features/index.js';
 import type { Feature, FeatureEnv } from '../features/types.js';
-import type { ProjectSpec, RunOptions } from '../spec/spec.js';
+import type { ProjectSpec, RunOptions } from '../options/project-spec.js';
 import type { Plan, PlannedFile, PostStep } from './plan-types.js';
 import { assertSafeRelativePath } from './safe-path.js';
 import { TEMPLATES_DIR } from './templates-dir.js';

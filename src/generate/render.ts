@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { CliError } from '../errors.js';
 import { PROJECT_VERSIONS } from '../project-versions.js';
-import type { ProjectSpec } from '../spec/spec.js';
+import type { ProjectSpec } from '../options/project-spec.js';
 import type { Plan, RenderedFile } from './plan-types.js';
 import { templateContext } from './template-context.js';
 

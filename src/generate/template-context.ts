@@ -2,8 +2,8 @@
  * The data templates see. Built from the ProjectSpec alone, with every flag a template may test
  * spelled out, so handlebars runs in strict mode: a typo in a template is an error, not an empty string.
  */
-import { servesHttp } from '../spec/options.js';
-import type { ProjectSpec } from '../spec/spec.js';
+import { servesHttp } from '../options/options.js';
+import type { ProjectSpec } from '../options/project-spec.js';
 
 export interface TemplateContext {
   readonly name: string;

@@ -5,7 +5,7 @@
  */
 import { CliError } from '../errors.js';
 import type { PostStep } from '../generate/plan-types.js';
-import type { PackageManager } from '../spec/options.js';
+import type { PackageManager } from '../options/options.js';
 
 export interface PostStepContext {
   readonly targetDir: string;

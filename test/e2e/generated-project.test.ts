@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allValidSpecs, specLabel } from '../../src/spec/matrix.js';
+import { allValidSpecs, specLabel } from '../../src/options/matrix.js';
 import { runCli } from '../support/cli.js';
 import { npm, SUPERSET_FLAGS, typecheckCombination } from '../support/generated.js';
 

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { planProject } from '../../src/generate/plan.js';
 import { renderPlan } from '../../src/generate/render.js';
 import { resolveInside } from '../../src/generate/safe-path.js';
-import { allValidSpecs, specLabel } from '../../src/spec/matrix.js';
-import type { ProjectSpec } from '../../src/spec/spec.js';
+import { allValidSpecs, specLabel } from '../../src/options/matrix.js';
+import type { ProjectSpec } from '../../src/options/project-spec.js';
 
 let counter = 0;
 /** Repeatable but distinct "random" bytes, so secrets differ between files as they would for real. */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allValidSpecs, specLabel } from '../../src/spec/matrix.js';
+import { allValidSpecs, specLabel } from '../../src/options/matrix.js';
 import { runCli } from '../support/cli.js';
 import { SUPERSET_FLAGS, typecheckCombination } from '../support/generated.js';
 

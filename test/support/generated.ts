@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { ProjectSpec } from '../../src/spec/spec.js';
+import type { ProjectSpec } from '../../src/options/project-spec.js';
 import { runCli } from './cli.js';
 
 export function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
@@ -13,13 +13,13 @@ export function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
 
 /** The flags that reproduce a spec. */
 export function flagsFor(spec: ProjectSpec): string[] {
-  const flags = ['--transport', spec.transport, '--storage', spec.storage, `--tools=${spec.tools.join(',')}`];
+  const flags = ['--transport', spec.transport, `--tools=${spec.tools.join(',')}`];
   if (spec.transport !== 'stdio') flags.push('--auth', spec.auth, '--rate-limit-store', spec.rateLimitStore);
   return flags;
 }
 
 /** The spec whose project carries every dependency any combination needs. */
-export const SUPERSET_FLAGS = ['--transport', 'http', '--auth', 'oauth', '--rate-limit-store', 'redis', '--storage', 'none', '--tools', 'files,fetch'];
+export const SUPERSET_FLAGS = ['--transport', 'http', '--auth', 'oauth', '--rate-limit-store', 'redis', '--tools', 'files,fetch'];
 
 /** Renders `spec` into `work/<dir>` without installing and typechecks it with `modulesFrom`'s node_modules. */
 export function typecheckCombination(spec: ProjectSpec, work: string, dir: string, modulesFrom: string) {

@@ -18,7 +18,7 @@ describe('parseCommand', () => {
     expect(command).toEqual({
       kind: 'create',
       directory: 'srv',
-      input: { name: '@acme/srv', transport: undefined, auth: undefined, storage: undefined, tools: ['files', 'files'], rateLimitStore: undefined, packageManager: undefined },
+      input: { name: '@acme/srv', transport: undefined, auth: undefined, tools: ['files', 'files'], rateLimitStore: undefined, packageManager: undefined },
       yes: true,
       install: false,
       git: false,

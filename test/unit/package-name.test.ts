@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packageNameProblem, toPackageName } from '../../src/spec/package-name.js';
+import { packageNameProblem, toPackageName } from '../../src/options/package-name.js';
 
 describe('packageNameProblem', () => {
   it.each(['my-server', '@acme/mcp-files', 'a', 'x.y_z', 'srv2'])('accepts %s', (name) => {

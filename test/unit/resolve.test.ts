@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import { CATALOG, type Catalog } from '../../src/spec/options.js';
-import { type Asker, type ResolveContext, resolveSpec } from '../../src/spec/resolve.js';
+import { CATALOG, type Catalog } from '../../src/options/options.js';
+import { type Asker, type ResolveContext, resolveSpec } from '../../src/options/resolve.js';
 
 /** A catalog with the values later issues add, to prove the rules before those values ship. */
 const WIDE: Catalog = {

@@ -13,7 +13,7 @@ import {
   servesHttp,
 } from './options.js';
 import { packageNameProblem } from './package-name.js';
-import type { ProjectSpec, SpecInput } from './spec.js';
+import type { ProjectSpec, SpecInput } from './project-spec.js';
 
 export interface SelectQuestion {
   readonly key: string;

@@ -3,7 +3,7 @@
  * The generation tests render each one, so a new option value is tested the moment it is listed.
  */
 import { type Catalog, CATALOG, servesHttp } from './options.js';
-import type { ProjectSpec } from './spec.js';
+import type { ProjectSpec } from './project-spec.js';
 
 export function allValidSpecs(catalog: Catalog = CATALOG, name = 'matrix-server'): ProjectSpec[] {
   const specs: ProjectSpec[] = [];
