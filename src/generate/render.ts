@@ -9,13 +9,15 @@ import { PROJECT_VERSIONS } from '../project-versions.js';
 import type { ProjectSpec } from '../options/project-spec.js';
 import type { Plan, RenderedFile } from './plan-types.js';
 import { templateContext } from './template-context.js';
+import { createTemplateLoader, type HandlebarsEnv } from './template-loader.js';
+import { packageManagerInfo } from '../package-managers.js';
 
-type HandlebarsModule = typeof import('handlebars');
 
 export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion: string): Promise<RenderedFile[]> {
   const context = templateContext(spec, generatorVersion);
   const needsHandlebars = plan.files.some((file) => file.source.kind === 'template' && file.source.render);
-  const handlebars = needsHandlebars ? createHandlebars((await import('handlebars')).default) : undefined;
+  const loader = needsHandlebars ? await createTemplateLoader() : undefined;
+  if (loader) registerHelpers(loader.env, spec);
   // Reads run together; rendering itself is synchronous.
   const sources = await Promise.all(plan.files.map((file) => (file.source.kind === 'template' ? readFile(file.source.file) : undefined)));
   return plan.files.map((file, i): RenderedFile => {
@@ -23,12 +25,12 @@ export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion
     let content: Buffer;
     if (source.kind === 'content') {
       content = Buffer.from(source.content, 'utf8');
-    } else if (!source.render || !handlebars) {
+    } else if (!source.render || !loader) {
       content = sources[i] as Buffer;
     } else {
       try {
         const template = (sources[i] as Buffer).toString('utf8');
-        content = Buffer.from(handlebars.compile(template, { noEscape: true, strict: true })(context), 'utf8');
+        content = Buffer.from(loader.template(source.file, template)(context), 'utf8');
       } catch (error) {
         throw new CliError('INTERNAL', `Template ${file.path} failed to render: ${(error as Error).message}`, { cause: error });
       }
@@ -37,8 +39,8 @@ export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion
   });
 }
 
-function createHandlebars(base: HandlebarsModule): HandlebarsModule {
-  const hb = base.create();
+function registerHelpers(hb: HandlebarsEnv, spec: ProjectSpec): void {
+  const pm = packageManagerInfo(spec.packageManager);
   hb.registerHelper('json', (value: unknown) => JSON.stringify(value));
   hb.registerHelper('version', (name: unknown) => {
     if (typeof name !== 'string' || !Object.hasOwn(PROJECT_VERSIONS, name)) {
@@ -52,5 +54,10 @@ function createHandlebars(base: HandlebarsModule): HandlebarsModule {
   hb.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
   hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
   hb.registerHelper('not', (value: unknown) => !value);
-  return hb;
+  // {{run "test"}} / {{run "keys" "create --name ci"}}: the project's package manager runs a script.
+  hb.registerHelper('run', (...args: unknown[]) => {
+    const [script, scriptArgs] = args.slice(0, -1);
+    if (typeof script !== 'string') throw new Error('run needs a script name');
+    return pm.run(script, typeof scriptArgs === 'string' ? scriptArgs : undefined);
+  });
 }
