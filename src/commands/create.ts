@@ -17,6 +17,7 @@ import { runPostSteps } from '../post/run.js';
 import { CATALOG, type PackageManager, servesHttp } from '../options/options.js';
 import { API_KEYS_PATH, DEV_KEY_PATH } from '../features/auth-api-key.js';
 import { toPackageName } from '../options/package-name.js';
+import { packageManagerInfo } from '../package-managers.js';
 import { type Asker, resolveSpec } from '../options/resolve.js';
 import type { ProjectSpec, RunOptions } from '../options/project-spec.js';
 
@@ -160,13 +161,16 @@ function printDryRun(ui: Ui, spec: ProjectSpec, run: RunOptions, plan: Plan): vo
   for (const file of plan.files) {
     ui.out(`  ${file.path}${file.secret ? '  (secret, mode 600)' : ''}`);
   }
-  ui.out(`Then: ${plan.postSteps.length > 0 ? plan.postSteps.map((s) => (s === 'git' ? 'git init + first commit' : `${spec.packageManager} ${s === 'build' ? 'run build' : 'install'}`)).join(', ') : 'nothing (--no-install --no-git)'}.`);
+  const pm = packageManagerInfo(spec.packageManager);
+  const describe = (step: Plan['postSteps'][number]): string =>
+    step === 'git' ? 'git init + first commit' : step === 'build' ? pm.run('build') : [pm.command, ...pm.install].join(' ');
+  ui.out(`Then: ${plan.postSteps.length > 0 ? plan.postSteps.map(describe).join(', ') : 'nothing (--no-install --no-git)'}.`);
   ui.out(`Spec: ${JSON.stringify(spec)}`);
 }
 
 function printNextSteps(ui: Ui, spec: ProjectSpec, run: RunOptions, cwd: string, notes: readonly string[]): void {
   const { color } = ui;
-  const pm = spec.packageManager;
+  const pm = packageManagerInfo(spec.packageManager);
   const http = servesHttp(spec.transport);
   const stdio = spec.transport !== 'http';
   const relative = path.relative(cwd, run.targetDir) || '.';
@@ -179,12 +183,16 @@ function printNextSteps(ui: Ui, spec: ProjectSpec, run: RunOptions, cwd: string,
   ui.out('');
   ui.out(color.bold('Next steps'));
   if (relative !== '.') ui.out(`  cd ${quoteIfNeeded(relative)}`);
-  if (!run.install) ui.out(`  ${pm} install && ${pm} run build`);
-  if (spec.auth === 'oauth') ui.out('  set OAUTH_ISSUER (and PUBLIC_URL) in .env   # the authorization server whose tokens you accept');
-  if (spec.rateLimitStore === 'redis') ui.out('  set REDIS_URL in .env                    # the Redis that holds shared rate limits');
-  ui.out(`  ${pm} test              # the security controls, proven`);
-  if (http) ui.out(`  ${pm} run start:http    # serve Streamable HTTP on http://127.0.0.1:3000/mcp`);
-  if (stdio) ui.out(`  ${pm} run start:stdio   # serve over stdio (what a local client launches)`);
+  // Commands padded to one column, so the comments line up whatever the manager's command lengths.
+  const steps: Array<[string, string]> = [];
+  if (!run.install) steps.push([`${pm.installCommand} && ${pm.run('build')}`, '']);
+  if (spec.auth === 'oauth') steps.push(['set OAUTH_ISSUER (and PUBLIC_URL) in .env', 'the authorization server whose tokens you accept']);
+  if (spec.rateLimitStore === 'redis') steps.push(['set REDIS_URL in .env', 'the Redis that holds shared rate limits']);
+  steps.push([pm.run('test'), 'the security controls, proven']);
+  if (http) steps.push([pm.run('start:http'), 'serve Streamable HTTP on http://127.0.0.1:3000/mcp']);
+  if (stdio) steps.push([pm.run('start:stdio'), 'serve over stdio (what a local client launches)']);
+  const width = Math.max(...steps.filter(([, comment]) => comment).map(([command]) => command.length));
+  for (const [command, comment] of steps) ui.out(comment ? `  ${command.padEnd(width)}   # ${comment}` : `  ${command}`);
   ui.out('');
   ui.out(color.bold('Connect an MCP client') + color.dim(' (the mcpServers shape of Claude Desktop, IDEs and most clients)'));
   const servers: Record<string, unknown> = {};
@@ -195,7 +203,7 @@ function printNextSteps(ui: Ui, spec: ProjectSpec, run: RunOptions, cwd: string,
     servers[stdio ? `${spec.name}-http` : spec.name] = entry;
   }
   ui.out(JSON.stringify({ mcpServers: servers }, null, 2));
-  if (stdio) ui.out(color.dim('The stdio entry runs node directly: `npm run` would print a banner on stdout and corrupt the protocol.'));
+  if (stdio) ui.out(color.dim(`The stdio entry runs node directly: \`${pm.run('start:stdio')}\` could print the package manager's own output on stdout and corrupt the protocol.`));
   if (spec.auth === 'oauth') ui.out(color.dim('OAuth clients find the authorization server through /.well-known/oauth-protected-resource/mcp.'));
   ui.out(color.dim('Secrets live in .env (git-ignored); SECURITY.md maps each control to its code and test.'));
 }

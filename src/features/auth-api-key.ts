@@ -5,8 +5,9 @@
  * docker-ignored, and the generator prints the path, never the key.
  */
 import { createHash } from 'node:crypto';
-import { CATALOG } from '../options/options.js';
+import { servesHttp } from '../options/options.js';
 import type { ProjectSpec } from '../options/project-spec.js';
+import { defaultLocalScopes } from './local-identity.js';
 import type { ComputedFile, Feature, FeatureEnv } from './types.js';
 
 export const DEV_KEY_PATH = '.secrets/dev-api-key';
@@ -14,8 +15,7 @@ export const API_KEYS_PATH = 'api-keys.json';
 
 /** Scopes a development key gets: every scope the chosen tools declare, except `*:admin`. */
 export function devKeyScopes(spec: ProjectSpec): string[] {
-  const scopes = CATALOG.tools.filter((t) => spec.tools.includes(t.value as never)).flatMap((t) => t.scopes);
-  return [...new Set(scopes)].filter((scope) => !scope.endsWith(':admin')).sort();
+  return defaultLocalScopes(spec);
 }
 
 /** A key in the DESIGN.md §5 format, `smcp_<id>_<secret>`, with its api-keys.json entry. */
@@ -39,9 +39,37 @@ export function makeDevKey(spec: ProjectSpec, env: FeatureEnv): { key: string; f
 }
 
 export const apiKeyFeature: Feature = {
-  id: 'auth-api-key',
+  id: 'apiKey',
   templateDir: 'auth-api-key',
-  applies: (spec) => spec.auth === 'api-key',
+  applies: (spec) => servesHttp(spec.transport) && spec.auth === 'api-key',
+  contributions: () => ({
+    scripts: { keys: 'node dist/cli/keys.js' },
+    config: { key: 'apiKeys', module: 'api-keys', parse: 'parseApiKeysConfig', type: 'ApiKeysConfig', doc: 'API-key auth (API_KEYS_FILE).' },
+    env: [
+      {
+        comment: [
+          'API keys: the file of hashed keys (SHA-256 only, never a key), written by the keys script',
+          '(create | list | revoke) atomically with mode 0600. A revoke counts from the next request, no',
+          'restart. A file others can WRITE stops the server; one others can read is warned about.',
+          `The development key the generator made is in ${DEV_KEY_PATH} (git-ignored).`,
+        ],
+        variables: [
+          {
+            name: 'API_KEYS_FILE',
+            meaning: 'hashed API keys (SHA-256 only), managed with the `keys` script; mode 0600 (a file others can write stops the server)',
+            default: '`./api-keys.json`',
+            example: './api-keys.json',
+          },
+        ],
+      },
+    ],
+    testEnv: {
+      imports: ["import path from 'node:path';"],
+      perServer: ['// A fresh keys file per test server: a test never reads the project\'s own api-keys.json.', "API_KEYS_FILE: path.join(dir, 'api-keys.json')"],
+    },
+    gitignore: ['', '# API keys: hashes and their lock/temp files (the dev key itself is in .secrets/).', 'api-keys.json', 'api-keys.json.lock', '.api-keys.json.*.tmp'],
+    dockerignore: ['# API keys (mount api-keys.json at run time)', 'api-keys.json', 'api-keys.json.lock', '.api-keys.json.*.tmp'],
+  }),
   computedFiles(spec, env): readonly ComputedFile[] {
     const { key, file } = makeDevKey(spec, env);
     return [

@@ -1,34 +1,84 @@
 /**
- * Every project: package.json, config, guard, audit log, whoami, docs, CI, Dockerfile — plus the two
- * files computed here: secure-mcp.json (what `add` and `check` read) and .env holding a fresh random
- * AUDIT_HMAC_KEY, so a new project starts with no manual step and no shared key.
+ * Every project: the guard, audit log, config core, whoami, docs skeletons, CI, Dockerfile — and what
+ * every project's shared files start from (core dependencies and scripts, the core variables, ignore
+ * rules). Computed here: secure-mcp.json (what later commands read) and the .env line holding a fresh
+ * random AUDIT_HMAC_KEY, so a new project starts with no manual step and no shared key.
  */
 import { MANIFEST_SCHEMA_VERSION, type Manifest } from '../options/project-spec.js';
+import { dockerfileSlots } from './container.js';
 import type { Feature } from './types.js';
 
 export const baseFeature: Feature = {
   id: 'base',
   templateDir: 'base',
   applies: () => true,
-  computedFiles(spec, env) {
-    const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, generatorVersion: env.generatorVersion, spec };
-    const lines = [
+  contributions: (spec, env) => ({
+    slots: dockerfileSlots(spec),
+    dependencies: ['@modelcontextprotocol/server', 'pino', 'rate-limiter-flexible', 'zod'],
+    devDependencies: ['@modelcontextprotocol/client', '@types/node', 'tsx', 'typescript', 'vitest'],
+    scripts: {
+      build: 'tsc -p tsconfig.build.json',
+      test: 'tsc -p tsconfig.build.json && vitest run',
+      typecheck: 'tsc --noEmit',
+      'audit:verify': 'node dist/cli/audit-verify.js',
+    },
+    env: [
+      {
+        comment: [
+          "REQUIRED. Key of the audit log's HMAC chain: at least 43 characters of randomness (32 bytes,",
+          'base64url). Placeholders are refused. Keep it secret; rotating it means starting a new audit log.',
+          `Generate: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`,
+        ],
+        variables: [
+          {
+            name: 'AUDIT_HMAC_KEY',
+            meaning: "**secret.** Key of the audit log's HMAC chain; at least 43 characters (32 random bytes, base64url)",
+            default: 'required; the generator wrote a random one to `.env`',
+            example: '',
+            live: true,
+          },
+        ],
+      },
+      {
+        comment: ['Rate limits: points per window, per principal and per (principal, tool).'],
+        variables: [
+          { name: 'RATE_LIMIT_POINTS', meaning: 'calls allowed per window, per principal and per (principal, tool)', default: '`60`', example: '60' },
+          { name: 'RATE_LIMIT_WINDOW_SECONDS', meaning: 'length of the rate-limit window', default: '`60`', example: '60' },
+        ],
+      },
+      {
+        comment: ["Cap on any tool result (256 KiB; cut with a visible marker) and on a tool call's duration."],
+        variables: [
+          { name: 'MAX_TOOL_OUTPUT_BYTES', meaning: 'cap on any tool result; longer output is cut with a visible marker', default: '`262144` (256 KiB)', example: '262144' },
+          { name: 'TOOL_TIMEOUT_MS', meaning: 'a tool call running longer is answered with an error', default: '`30000`', example: '30000' },
+        ],
+      },
+      {
+        comment: ['Audit log (JSON lines, HMAC-chained, one writer per file; check it with the audit:verify script).'],
+        variables: [{ name: 'AUDIT_LOG_FILE', meaning: 'the audit log (JSON lines)', default: '`./logs/audit.log`', example: './logs/audit.log' }],
+      },
+      {
+        comment: ['Operational log level (stderr): fatal, error, warn, info, debug, trace, silent.'],
+        variables: [{ name: 'LOG_LEVEL', meaning: 'operational log level (`fatal` … `trace`, `silent`); the log goes to stderr', default: '`info`', example: 'info' }],
+      },
+    ],
+    dotenv: [
       '# Local settings and secrets of this project. Git-ignored: never commit this file.',
       '# Every variable is documented in .env.example. Created by create-secure-mcp.',
       '',
-      '# Key of the audit log\'s HMAC chain (32 random bytes). Rotating it starts a new log file.',
+      "# Key of the audit log's HMAC chain (32 random bytes). Rotating it starts a new log file.",
       `AUDIT_HMAC_KEY=${env.randomBytes(32).toString('base64url')}`,
-    ];
-    if (spec.rateLimitStore === 'redis') {
-      lines.push('', '# Shared rate-limit counters (a local Redis for development).', 'REDIS_URL=redis://127.0.0.1:6379');
-    }
-    if (spec.auth === 'oauth') {
-      lines.push('', '# The authorization server whose access tokens this server accepts (required).', '# OAUTH_ISSUER=https://auth.example.com');
-    }
-    const dotenv = `${lines.join('\n')}\n`;
-    return [
-      { path: 'secure-mcp.json', content: `${JSON.stringify(manifest, null, 2)}\n` },
-      { path: '.env', content: dotenv, secret: true },
-    ];
+    ],
+    gitignore: ['# Secrets and local state: never committed.', '.env', '.env.*', '!.env.example', '.secrets/', '*.pem', '*.key', 'logs/', '', '# Build and tool output.', 'node_modules/', 'dist/', 'coverage/', '*.tsbuildinfo'],
+    dockerignore: [
+      '# Secrets and keys', '.env', '.env.*', '!.env.example', '.secrets', '*.pem', '*.key', '*.crt', 'certs',
+      '# Local state (mounted at run time, never baked into the image)', 'logs',
+      '# Dependencies and build output (rebuilt inside the image)', 'node_modules', 'dist', 'coverage',
+      '# Tooling', '.git', '.github', '.vscode', '.idea', 'npm-debug.log*', 'Dockerfile', '.dockerignore',
+    ],
+  }),
+  computedFiles(spec, env) {
+    const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, generatorVersion: env.generatorVersion, spec };
+    return [{ path: 'secure-mcp.json', content: `${JSON.stringify(manifest, null, 2)}\n` }];
   },
 };

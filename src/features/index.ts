@@ -1,8 +1,11 @@
-/** All features, in the order their files are laid down (two features may never write one path). */
+/** All features, in the order their files and contributions are laid down (FEATURE_IDS). */
 import { apiKeyFeature } from './auth-api-key.js';
+import { authNoneFeature } from './auth-none.js';
 import { oauthFeature } from './auth-oauth.js';
 import { baseFeature } from './base.js';
 import { httpFeature } from './http.js';
+import { localIdentityFeature } from './local-identity.js';
+import { memoryFeature } from './rate-limit-memory.js';
 import { redisFeature } from './rate-limit-redis.js';
 import { stdioFeature } from './stdio.js';
 import { fetchToolFeature } from './tool-fetch.js';
@@ -11,10 +14,13 @@ import type { Feature } from './types.js';
 
 export const FEATURES: readonly Feature[] = [
   baseFeature,
+  localIdentityFeature,
   stdioFeature,
   httpFeature,
+  authNoneFeature,
   apiKeyFeature,
   oauthFeature,
+  memoryFeature,
   redisFeature,
   filesToolFeature,
   fetchToolFeature,

@@ -2,7 +2,11 @@
 import type { Feature } from './types.js';
 
 export const stdioFeature: Feature = {
-  id: 'transport-stdio',
+  id: 'stdio',
   templateDir: 'transport-stdio',
   applies: (spec) => spec.transport === 'stdio' || spec.transport === 'both',
+  contributions: () => ({
+    scripts: { 'start:stdio': 'node dist/transports/stdio.js' },
+    entry: { name: 'stdio', rank: 1 },
+  }),
 };

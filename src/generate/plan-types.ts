@@ -2,6 +2,7 @@
  * The plan: every file a run will write, as data. Features return plans instead of writing, so
  * --dry-run prints exactly what a real run writes, and tests check the plan without touching disk.
  */
+import type { FeatureId, SlotText } from '../features/types.js';
 
 export type FileSource =
   /** A file of templates/; rendered with handlebars when its name ends in .hbs, else copied as is. */
@@ -28,7 +29,20 @@ export interface RenderedFile {
 
 export type PostStep = 'install' | 'build' | 'git';
 
+/** A feature's `sections/<file>` template: blocks that fill the slots of the shared file `target`. */
+export interface PlannedSection {
+  readonly target: string;
+  readonly feature: FeatureId;
+  readonly file: string;
+  readonly render: boolean;
+}
+
 export interface Plan {
   readonly files: readonly PlannedFile[];
   readonly postSteps: readonly PostStep[];
+  /** The features that apply, in their fixed order (the templates' `has` flags). */
+  readonly features: readonly FeatureId[];
+  readonly sections: readonly PlannedSection[];
+  /** Slot text computed in code (e.g. the README's configuration table). */
+  readonly slotTexts: readonly (SlotText & { readonly feature: FeatureId })[];
 }

@@ -2,24 +2,61 @@
  * Plan → file contents. Handlebars renders `.hbs` templates with HTML escaping OFF (this is code, and
  * `&quot;` in TypeScript is a bug) and strict lookups ON (a misspelt variable fails the run instead of
  * rendering as nothing). Values reach code through the `json` helper, never raw interpolation.
+ * Features' section files are rendered first; their blocks fill the `{{slot}}`s of the shared files.
  */
 import { readFile } from 'node:fs/promises';
 import { CliError } from '../errors.js';
+import { packageManagerInfo } from '../package-managers.js';
 import { PROJECT_VERSIONS } from '../project-versions.js';
 import type { ProjectSpec } from '../options/project-spec.js';
 import type { Plan, RenderedFile } from './plan-types.js';
-import { templateContext } from './template-context.js';
-import { createTemplateLoader, type HandlebarsEnv } from './template-loader.js';
-import { packageManagerInfo } from '../package-managers.js';
+import { dropEmptySlots, FileSlots, parseSections } from './slots.js';
+import { type TemplateContext, templateContext } from './template-context.js';
+import { createTemplateLoader, type HandlebarsEnv, type TemplateLoader } from './template-loader.js';
 
+/** What one file's template sees: the shared context, plus the slots of that file. */
+interface FileContext extends TemplateContext {
+  readonly slots: FileSlots;
+}
 
 export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion: string): Promise<RenderedFile[]> {
-  const context = templateContext(spec, generatorVersion);
-  const needsHandlebars = plan.files.some((file) => file.source.kind === 'template' && file.source.render);
+  const context = templateContext(spec, plan.features, generatorVersion);
+  const needsHandlebars = plan.sections.length > 0 || plan.files.some((file) => file.source.kind === 'template' && file.source.render);
   const loader = needsHandlebars ? await createTemplateLoader() : undefined;
   if (loader) registerHelpers(loader.env, spec);
   // Reads run together; rendering itself is synchronous.
-  const sources = await Promise.all(plan.files.map((file) => (file.source.kind === 'template' ? readFile(file.source.file) : undefined)));
+  const [sources, sectionSources] = await Promise.all([
+    Promise.all(plan.files.map((file) => (file.source.kind === 'template' ? readFile(file.source.file) : undefined))),
+    Promise.all(plan.sections.map((section) => readFile(section.file, 'utf8'))),
+  ]);
+
+  const slots = new Map<string, FileSlots>();
+  const slotsOf = (file: string): FileSlots => {
+    let entry = slots.get(file);
+    if (!entry) {
+      entry = new FileSlots(file);
+      slots.set(file, entry);
+    }
+    return entry;
+  };
+  // Sections and computed slot text, merged in feature order (sections first within a feature).
+  const blocks = [
+    ...plan.sections.map((section, i) => ({
+      feature: section.feature,
+      target: section.target,
+      blocks: parseSections(section.render && loader ? run(loader, section.file, sectionSources[i] as string, { ...context, slots: new FileSlots(section.file) }, section.file) : (sectionSources[i] as string), section.file),
+    })),
+    ...plan.slotTexts.map((text) => ({ feature: text.feature, target: text.file, blocks: [{ slot: text.slot, content: text.content }] })),
+  ];
+  const order = (feature: string): number => plan.features.indexOf(feature as never);
+  blocks.sort((a, b) => order(a.feature) - order(b.feature));
+  for (const { target, blocks: list } of blocks) {
+    if (!plan.files.some((file) => file.path === target && file.source.kind === 'template' && file.source.render)) {
+      throw new CliError('INTERNAL', `A feature fills slots of ${target}, which is not a rendered template of this project.`);
+    }
+    for (const block of list) slotsOf(target).add(block.slot, block.content);
+  }
+
   return plan.files.map((file, i): RenderedFile => {
     const { source } = file;
     let content: Buffer;
@@ -28,15 +65,27 @@ export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion
     } else if (!source.render || !loader) {
       content = sources[i] as Buffer;
     } else {
-      try {
-        const template = (sources[i] as Buffer).toString('utf8');
-        content = Buffer.from(loader.template(source.file, template)(context), 'utf8');
-      } catch (error) {
-        throw new CliError('INTERNAL', `Template ${file.path} failed to render: ${(error as Error).message}`, { cause: error });
-      }
+      const fileSlots = slotsOf(file.path);
+      const text = run(loader, source.file, (sources[i] as Buffer).toString('utf8'), { ...context, slots: fileSlots }, file.path);
+      fileSlots.assertAllUsed();
+      content = Buffer.from(dropEmptySlots(text), 'utf8');
     }
     return { path: file.path, content, mode: file.mode, secret: file.secret };
   });
+}
+
+function run(loader: TemplateLoader, file: string, source: string, context: FileContext, label: string): string {
+  try {
+    return loader.template(file, source)(context);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError('INTERNAL', `Template ${label} failed to render: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+interface HelperOptions {
+  readonly hash: Record<string, unknown>;
+  readonly data: { readonly root: FileContext };
 }
 
 function registerHelpers(hb: HandlebarsEnv, spec: ProjectSpec): void {
@@ -59,5 +108,10 @@ function registerHelpers(hb: HandlebarsEnv, spec: ProjectSpec): void {
     const [script, scriptArgs] = args.slice(0, -1);
     if (typeof script !== 'string') throw new Error('run needs a script name');
     return pm.run(script, typeof scriptArgs === 'string' ? scriptArgs : undefined);
+  });
+  // {{slot "name"}} / {{slot "name" inline=true}}: what the features put into this file (slots.ts).
+  hb.registerHelper('slot', (name: unknown, options: HelperOptions) => {
+    if (typeof name !== 'string') throw new Error('slot needs a name');
+    return options.data.root.slots.fill(name, options.hash.inline === true);
   });
 }

@@ -6,6 +6,7 @@
 import { CliError } from '../errors.js';
 import type { PostStep } from '../generate/plan-types.js';
 import type { PackageManager } from '../options/options.js';
+import { packageManagerInfo } from '../package-managers.js';
 
 export interface PostStepContext {
   readonly targetDir: string;
@@ -44,22 +45,33 @@ function tail(output: string, lines = 15): string {
 export async function runPostSteps(steps: readonly PostStep[], ctx: PostStepContext): Promise<PostStepReport> {
   const done: PostStep[] = [];
   const notes: string[] = [];
-  const pm = ctx.packageManager;
+  const pm = packageManagerInfo(ctx.packageManager);
+  const build = pm.run('build');
   for (const step of steps) {
     if (step === 'install') {
-      const result = await ctx.step(`Installing dependencies with ${pm}`, () => run(pm, ['install'], ctx.targetDir, ctx.env));
-      if (result.exitCode !== 0) {
-        throw new CliError('POST_STEP', `${pm} install failed (exit ${result.exitCode}); the project is written, its dependencies are not.\n${tail(result.output)}`, {
-          hint: `Fix the cause, then run: cd ${ctx.targetDir} && ${pm} install && ${pm} run build`,
-        });
-      }
+      // Checked inside the step, so a failed install is shown as failed, not done.
+      await ctx.step(`Installing dependencies with ${pm.command}`, async () => {
+        const result = await run(pm.command, pm.install, ctx.targetDir, ctx.env);
+        if (result.exitCode === 127) {
+          throw new CliError('POST_STEP', `${pm.command} could not be started: the project is written, its dependencies are not.`, {
+            hint: `${pm.installHint} Then run: cd ${ctx.targetDir} && ${pm.installCommand} && ${build}`,
+          });
+        }
+        if (result.exitCode !== 0) {
+          throw new CliError('POST_STEP', `${pm.installCommand} failed (exit ${result.exitCode}); the project is written, its dependencies are not.\n${tail(result.output)}`, {
+            hint: `Fix the cause, then run: cd ${ctx.targetDir} && ${pm.installCommand} && ${build}`,
+          });
+        }
+      });
     } else if (step === 'build') {
-      const result = await ctx.step('Building the server', () => run(pm, ['run', 'build'], ctx.targetDir, ctx.env));
-      if (result.exitCode !== 0) {
-        throw new CliError('POST_STEP', `The first build failed (exit ${result.exitCode}).\n${tail(result.output)}`, {
-          hint: `Run it again to see the whole output: cd ${ctx.targetDir} && ${pm} run build`,
-        });
-      }
+      await ctx.step('Building the server', async () => {
+        const result = await run(pm.command, pm.runArgs('build'), ctx.targetDir, ctx.env);
+        if (result.exitCode !== 0) {
+          throw new CliError('POST_STEP', `The first build failed (exit ${result.exitCode}).\n${tail(result.output)}`, {
+            hint: `Run it again to see the whole output: cd ${ctx.targetDir} && ${build}`,
+          });
+        }
+      });
     } else {
       const note = await ctx.step('Creating a git repository', () => initGit(ctx.targetDir, ctx.env));
       if (note) notes.push(note);

@@ -143,23 +143,32 @@ describe('create-secure-mcp as a process without a TTY', () => {
     expect(readFileSync(path.join(cwd, 'srv', 'package.json'), 'utf8')).toBe('original');
   });
 
-  it('Ctrl-C during install removes the project it created', async () => {
+  // SIGINT is Ctrl-C, SIGTERM a supervisor or `kill`, SIGHUP the terminal closing: each undoes the run.
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('%s during install removes the project it created (exit %i)', async (signal, code) => {
     // A stand-in package manager that hangs, so the interrupt lands mid-install.
     const bin = path.join(cwd, 'fake-bin');
     mkdirSync(bin);
-    writeFileSync(path.join(bin, 'npm'), '#!/bin/sh\nsleep 30\n');
+    writeFileSync(path.join(bin, 'npm'), '#!/bin/sh\nexec sleep 30\n');
     chmodSync(path.join(bin, 'npm'), 0o755);
     const work = path.join(cwd, 'work');
     mkdirSync(work);
+    let atInterrupt: string[] = [];
     const run = await interruptCli(['srv', '--yes', '--no-git'], {
       cwd: work,
       env: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` },
       marker: 'Installing dependencies',
+      signal,
+      beforeSignal: () => (atInterrupt = readdirSync(work)),
     });
     expect(run.sawMarker).toBe(true);
-    expect(run.status).toBe(130);
-    expect(run.stderr).toContain('nothing was left behind');
-    expect(readdirSync(work)).toEqual([]);
+    expect(atInterrupt).toEqual(['srv']); // the project was there when the signal came…
+    expect(run.status, run.stderr).toBe(code);
+    expect(run.stderr).toContain('Interrupted: nothing was left behind.');
+    expect(readdirSync(work)).toEqual([]); // …and is gone, with no staging folder beside it
   });
 
   it('with no git identity: initialises, stages, does not commit, says why; .env is never staged', () => {
@@ -177,6 +186,48 @@ describe('create-secure-mcp as a process without a TTY', () => {
     expect(staged).toContain('package.json');
     expect(staged).toContain('.gitignore');
     expect(staged).not.toContain('.env');
+  });
+
+  it('--package-manager pnpm: the post-steps, the next steps and the dry run all use pnpm', () => {
+    // A stand-in pnpm that records its arguments, so the test needs no real install.
+    const bin = path.join(cwd, 'fake-bin');
+    mkdirSync(bin);
+    const log = path.join(cwd, 'pnpm.log');
+    writeFileSync(path.join(bin, 'pnpm'), `#!/bin/sh\necho "$*" >> "${log}"\n`);
+    chmodSync(path.join(bin, 'pnpm'), 0o755);
+    const work = path.join(cwd, 'work');
+    mkdirSync(work);
+    const run = runCli(['srv', '--yes', '--no-git', '--package-manager', 'pnpm'], { cwd: work, env: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` } });
+    expect(run.status, run.stderr).toBe(0);
+    // Lockfile-writing even under CI=true, where pnpm would default to --frozen-lockfile.
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['install --no-frozen-lockfile', 'run build']);
+    expect(run.stdout).toMatch(/^ {2}pnpm run test +# /m);
+    expect(run.stdout).toMatch(/^ {2}pnpm run start:http +# /m);
+    expect(run.stdout).toMatch(/^ {2}pnpm run start:stdio +# /m);
+    expect(run.stdout).not.toMatch(/\bnpm (run|test|install|ci)\b/);
+    expect(run.stdout).toContain(`"${path.join(work, 'srv', 'dist', 'transports', 'stdio.js')}"`);
+    expect(JSON.parse(readFileSync(path.join(work, 'srv', 'package.json'), 'utf8')).packageManager).toMatch(/^pnpm@10\./);
+
+    const dry = runCli(['other', '--yes', '--dry-run', '--package-manager', 'bun'], { cwd: work });
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('Then: bun install, bun run build, git init + first commit.');
+    const yarn = runCli(['later', ...QUICK, '--package-manager', 'yarn'], { cwd: work });
+    expect(yarn.status, yarn.stderr).toBe(0);
+    expect(yarn.stdout).toContain('  yarn install && yarn run build\n');
+    expect(yarn.stdout).toMatch(/^ {2}yarn run test +# /m);
+  });
+
+  it('a package manager that is not installed: one line, and how to get it', () => {
+    const empty = path.join(cwd, 'empty-bin');
+    mkdirSync(empty);
+    const work = path.join(cwd, 'work');
+    mkdirSync(work);
+    const run = runCli(['srv', '--yes', '--no-git', '--package-manager', 'bun'], { cwd: work, env: { PATH: empty } });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('bun could not be started');
+    expect(run.stderr).toContain('npm install --global bun@');
+    expect(run.stderr).not.toContain('done: Installing'); // the failed step is not reported as done
+    expectOneLineCauseAndHint(run.stderr.slice(run.stderr.indexOf('✖')));
   });
 
   it('with a git identity: makes the first commit without secrets', () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allValidSpecs, specLabel } from '../../src/options/matrix.js';
 import { runCli } from '../support/cli.js';
 import { npm, SUPERSET_FLAGS, typecheckCombination } from '../support/generated.js';
+import { timed } from '../support/progress.js';
 
 let work: string;
 const projects = {
@@ -60,7 +61,9 @@ async function startHttp(project: string): Promise<{ url: string; stop: () => Pr
 beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'csm-e2e-'));
   for (const { dir, flags } of Object.values(projects)) {
-    const run = runCli([dir, ...flags, '--no-git'], { cwd: work, env: { npm_config_user_agent: 'npm/11 node/v20' } });
+    const run = timed(`generate, install and build ${dir} (${flags.join(' ')})`, () =>
+      runCli([dir, ...flags, '--no-git'], { cwd: work, env: { npm_config_user_agent: 'npm/11 node/v20' } }),
+    );
     if (run.status !== 0) throw new Error(`generating ${dir} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
   }
 }, 900_000);
@@ -78,12 +81,12 @@ describe.each(Object.entries(projects))('the %s project', (_name, { dir }) => {
   });
 
   it('typechecks', () => {
-    const result = npm(['run', 'typecheck'], path.join(work, dir));
+    const result = timed(`typecheck ${dir}`, () => npm(['run', 'typecheck'], path.join(work, dir)));
     expect(result.status, result.output).toBe(0);
   });
 
   it('passes its own security tests', () => {
-    const result = npm(['test'], path.join(work, dir), { CI: process.env.CI ?? '' });
+    const result = timed(`run the generated tests of ${dir}`, () => npm(['test'], path.join(work, dir), { CI: process.env.CI ?? '' }));
     expect(result.status, result.output.slice(-8000)).toBe(0);
     expect(result.output).toMatch(/Tests\s+\d+ passed/);
     expect(result.output).not.toMatch(/\d+ failed/);
@@ -100,9 +103,11 @@ const SAMPLE = (() => {
   return [...groups.values()].map((group, i) => group[(i * 5) % group.length]!);
 })();
 
-describe.each(SAMPLE.map((spec) => [specLabel(spec), spec] as const))('combination %s', (_label, spec) => {
+describe.each(SAMPLE.map((spec) => [specLabel(spec), spec] as const))('combination %s', (label, spec) => {
   it('compiles against the same dependencies', () => {
-    const result = typecheckCombination(spec, work, `combo-${Math.random().toString(36).slice(2, 8)}`, path.join(work, projects.superset.dir));
+    const result = timed(`generate and typecheck combination ${label}`, () =>
+      typecheckCombination(spec, work, `combo-${Math.random().toString(36).slice(2, 8)}`, path.join(work, projects.superset.dir)),
+    );
     expect(result.status, result.output).toBe(0);
   }, 120_000);
 });
@@ -111,16 +116,22 @@ describe('real clients against generated HTTP servers', () => {
   it('the MCP Inspector CLI lists tools and calls whoami with the development API key', async () => {
     const project = path.join(work, projects.yes.dir);
     const key = readFileSync(path.join(project, '.secrets', 'dev-api-key'), 'utf8').trim();
-    const server = await startHttp(project);
+    const server = await timed(`start the HTTP server of ${projects.yes.dir}`, () => startHttp(project));
     try {
       const auth = `--transport http --server-url ${server.url} --header 'Authorization: Bearer ${key}'`;
-      const list = npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/list`);
+      const list = timed(`MCP Inspector: tools/list on ${projects.yes.dir} (first run fetches Node 22 and the Inspector)`, () =>
+        npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/list`),
+      );
       expect(list.status, list.output).toBe(0);
       expect(JSON.parse(list.stdout).tools.map((t: { name: string }) => t.name)).toEqual(['whoami', 'list_files', 'read_file']);
-      const call = npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/call --tool-name whoami`);
+      const call = timed(`MCP Inspector: call whoami on ${projects.yes.dir}`, () =>
+        npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/call --tool-name whoami`),
+      );
       expect(call.status, call.output).toBe(0);
       expect(call.stdout).toContain('apikey:dev');
-      const anonymous = npx(INSPECTOR, `mcp-inspector --cli --transport http --server-url ${server.url} --method tools/list`);
+      const anonymous = timed(`MCP Inspector: tools/list without a key on ${projects.yes.dir} (must be refused: exit 3)`, () =>
+        npx(INSPECTOR, `mcp-inspector --cli --transport http --server-url ${server.url} --method tools/list`),
+      );
       expect(anonymous.status, anonymous.output).toBe(3); // auth required
     } finally {
       await server.stop();
@@ -133,14 +144,14 @@ describe('real clients against generated HTTP servers', () => {
     expect(run.status, run.stderr).toBe(0);
     const project = path.join(work, dir);
     symlinkSync(path.join(work, projects.superset.dir, 'node_modules'), path.join(project, 'node_modules'), 'dir');
-    const build = npm(['run', 'build'], project);
+    const build = timed(`build ${dir}`, () => npm(['run', 'build'], project));
     expect(build.status, build.output).toBe(0);
-    const server = await startHttp(project);
+    const server = await timed(`start the HTTP server of ${dir}`, () => startHttp(project));
     try {
       // The suite's dns-rebinding scenario needs a localhost URL.
       const url = server.url.replace('127.0.0.1', 'localhost');
       for (const scenario of ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection']) {
-        const result = npx(CONFORMANCE, `conformance server --url ${url} --scenario ${scenario}`);
+        const result = timed(`conformance scenario ${scenario} on ${dir}`, () => npx(CONFORMANCE, `conformance server --url ${url} --scenario ${scenario}`));
         expect(result.status, `${scenario}\n${result.output}`).toBe(0);
         expect(result.output).toMatch(/Passed: (\d+)\/\1, 0 failed/);
       }

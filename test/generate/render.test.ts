@@ -1,117 +1,182 @@
-// Renders every valid option combination in memory and checks what a reviewer would: the file list,
-// no escaping artefacts or leftover handlebars, every path inside the project, valid JSON, headers.
-import { describe, expect, it } from 'vitest';
+// Renders every valid option combination once, in memory, and checks what a reviewer would: the file
+// list, no escaping artefacts or leftover handlebars, every path inside the project, valid JSON,
+// headers — and that the generated docs tell the truth about THAT project: every path, script, command
+// and variable they name exists in it, the SECURITY.md summary names exactly what was chosen, and no
+// file mentions a tool, script, variable or transport the project lacks.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FEATURES } from '../../src/features/index.js';
 import { planProject } from '../../src/generate/plan.js';
 import { renderPlan } from '../../src/generate/render.js';
 import { resolveInside } from '../../src/generate/safe-path.js';
+import { TEMPLATES_DIR } from '../../src/generate/templates-dir.js';
 import { allValidSpecs, specLabel } from '../../src/options/matrix.js';
+import { CATALOG } from '../../src/options/options.js';
 import type { ProjectSpec } from '../../src/options/project-spec.js';
+import { packageManagerInfo } from '../../src/package-managers.js';
+import { docProblems, type RenderedProject } from '../support/doc-claims.js';
 
 let counter = 0;
 /** Repeatable but distinct "random" bytes, so secrets differ between files as they would for real. */
 const randomBytes = (n: number) => Buffer.alloc(n, ++counter);
 const env = { generatorVersion: '0.0.0-test', randomBytes, now: new Date(0) };
 
-async function render(spec: ProjectSpec) {
+async function render(spec: ProjectSpec): Promise<RenderedProject> {
   const plan = await planProject(spec, { install: true, git: true }, env);
   const files = await renderPlan(plan, spec, env.generatorVersion);
-  return { plan, files: new Map(files.map((f) => [f.path, f])) };
+  return { spec, features: plan.features, files: new Map(files.map((f) => [f.path, f])) };
 }
 
 const ALWAYS = [
   '.dockerignore', '.env', '.env.example', '.github/workflows/ci.yml', '.gitignore', 'Dockerfile', 'README.md', 'SECURITY.md',
-  'package.json', 'secure-mcp.json', 'tsconfig.json', 'src/config.ts', 'src/server.ts', 'src/tools/index.ts', 'src/tools/whoami.ts',
-  'src/security/audit.ts', 'src/security/errors.ts', 'src/security/guard.ts', 'src/security/rate-limit.ts', 'src/security/redact.ts',
-  'src/cli/audit-verify.ts',
+  'package.json', 'secure-mcp.json', 'tsconfig.json', 'src/config.ts', 'src/config/features.ts', 'src/server.ts', 'src/tools/index.ts',
+  'src/tools/whoami.ts', 'src/security/audit.ts', 'src/security/errors.ts', 'src/security/guard.ts', 'src/security/rate-limit.ts',
+  'src/security/rate-limit-store.ts', 'src/security/redact.ts', 'src/cli/audit-verify.ts', 'test/feature-env.ts',
 ];
 const PER_FEATURE: Record<string, { when: (s: ProjectSpec) => boolean; files: string[] }> = {
   stdio: { when: (s) => s.transport === 'stdio' || s.transport === 'both', files: ['src/transports/stdio.ts'] },
-  http: { when: (s) => s.transport !== 'stdio', files: ['src/transports/http.ts', 'src/config/http.ts'] },
-  apiKey: { when: (s) => s.auth === 'api-key', files: ['src/cli/keys.ts', 'api-keys.json', '.secrets/dev-api-key'] },
+  http: { when: (s) => s.transport !== 'stdio', files: ['src/transports/http.ts', 'src/config/http.ts', 'src/http/select-authenticator.ts'] },
+  apiKey: { when: (s) => s.auth === 'api-key', files: ['src/cli/keys.ts', 'api-keys.json', '.secrets/dev-api-key', 'src/config/api-keys.ts'] },
   auth: { when: (s) => s.auth !== 'none', files: ['src/security/auth.ts'] },
-  redis: { when: (s) => s.rateLimitStore === 'redis', files: ['src/config/redis.ts'] },
-  files: { when: (s) => s.tools.includes('files'), files: ['src/tools/files.ts', 'src/security/sandbox.ts'] },
+  oauth: { when: (s) => s.auth === 'oauth', files: ['src/config/oauth.ts'] },
+  redis: { when: (s) => s.rateLimitStore === 'redis', files: ['src/config/redis.ts', 'src/security/rate-limit-redis.ts'] },
+  files: { when: (s) => s.tools.includes('files'), files: ['src/tools/files.ts', 'src/security/sandbox.ts', 'src/config/files.ts'] },
   fetch: { when: (s) => s.tools.includes('fetch'), files: ['src/tools/fetch.ts', 'src/security/ssrf.ts', 'src/config/fetch.ts'] },
 };
 
 const specs = allValidSpecs();
+const rendered = new Map<string, RenderedProject>();
+beforeAll(async () => {
+  for (const spec of specs) rendered.set(specLabel(spec), await render(spec));
+});
+const project = (spec: ProjectSpec): RenderedProject => rendered.get(specLabel(spec)) as RenderedProject;
+const text = (p: RenderedProject, name: string): string => p.files.get(name)?.content.toString('utf8') ?? '';
 
 describe('the option matrix', () => {
-  it('has every combination of the shipped lists', () => {
-    expect(specs.length).toBeGreaterThanOrEqual(2);
+  it('has every combination of the shipped lists, each once', () => {
+    const toolSubsets = 2 ** CATALOG.tools.length;
+    // stdio: one auth (none), one store (memory); http and both: every auth × every store.
+    const expected = toolSubsets * (1 + 2 * CATALOG.auths.length * CATALOG.rateLimitStores.length);
+    expect(specs.length).toBe(expected);
     expect(new Set(specs.map(specLabel)).size).toBe(specs.length);
+  });
+
+  it('shared templates hold no conditional about another feature: features fill their slots instead', () => {
+    const base = path.join(TEMPLATES_DIR, 'base');
+    const templates = readdirSync(base, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.hbs') && !f.startsWith('sections'));
+    expect(templates.length).toBeGreaterThan(0);
+    for (const file of templates) {
+      const source = readFileSync(path.join(base, file), 'utf8');
+      expect(source, file).not.toMatch(/\bhas\.|\bspec\.(transport|auth|tools|rateLimitStore|storage)\b/);
+    }
+  });
+
+  it('every feature has a has-flag, derived from its own applies rule', () => {
+    for (const spec of specs) {
+      const features = project(spec).features;
+      expect(features).toEqual(FEATURES.filter((f) => f.applies(spec)).map((f) => f.id));
+    }
   });
 });
 
 describe.each(specs.map((spec) => [specLabel(spec), spec] as const))('%s', (_label, spec) => {
-  it('has the expected files', async () => {
-    const { files } = await render(spec);
+  it('has the expected files', () => {
+    const { files } = project(spec);
     for (const file of ALWAYS) expect(files.has(file), file).toBe(true);
     for (const [feature, rule] of Object.entries(PER_FEATURE)) {
       for (const file of rule.files) expect(files.has(file), `${feature}: ${file}`).toBe(rule.when(spec));
     }
   });
 
-  it('renders no escaping artefacts, no leftover handlebars, only paths inside the project', async () => {
-    const { files } = await render(spec);
-    for (const [name, file] of files) {
+  it('renders no escaping artefacts, no leftover handlebars or slots, only paths inside the project', () => {
+    for (const [name, file] of project(spec).files) {
       expect(() => resolveInside('/project', name)).not.toThrow();
       expect(name.endsWith('.hbs'), name).toBe(false);
-      const text = file.content.toString('utf8');
-      expect(text, name).not.toMatch(/&quot;|&#x27;|&#39;|&#x3D;|&#x60;|&lt;|&gt;|&amp;/);
+      expect(name.startsWith('sections/'), name).toBe(false);
+      const content = file.content.toString('utf8');
+      expect(content, name).not.toMatch(/&quot;|&#x27;|&#39;|&#x3D;|&#x60;|&lt;|&gt;|&amp;/);
+      expect(content, name).not.toMatch(/\u0000|^@@slot /m);
       // GitHub Actions expressions are the one legitimate `${{ … }}` in rendered output.
-      const withoutActions = name.startsWith('.github/') ? text.replace(/\$\{\{[^}]*\}\}/g, '') : text;
+      const withoutActions = name.startsWith('.github/') ? content.replace(/\$\{\{[^}]*\}\}/g, '') : content;
       expect(withoutActions, name).not.toContain('{{');
     }
   });
 
-  it('writes valid JSON, records the spec, and keeps the secret 0600', async () => {
-    const { files } = await render(spec);
-    for (const [name, file] of files) {
+  it('writes valid JSON, records the spec, pins exactly, and keeps secrets 0600 and ignored', () => {
+    const p = project(spec);
+    for (const [name, file] of p.files) {
       // tsconfig files are JSONC: drop whole-line comments first.
       const json = name.startsWith('tsconfig') ? file.content.toString('utf8').replace(/^\s*\/\/.*$/gm, '') : file.content.toString('utf8');
       if (name.endsWith('.json')) expect(() => JSON.parse(json), name).not.toThrow();
     }
-    const manifest = JSON.parse(files.get('secure-mcp.json')?.content.toString('utf8') ?? '');
-    expect(manifest).toEqual({ schemaVersion: 1, generatorVersion: env.generatorVersion, spec });
-    const pkg = JSON.parse(files.get('package.json')?.content.toString('utf8') ?? '');
+    expect(JSON.parse(text(p, 'secure-mcp.json'))).toEqual({ schemaVersion: 1, generatorVersion: env.generatorVersion, spec });
+    const pkg = JSON.parse(text(p, 'package.json'));
     expect(pkg.name).toBe(spec.name);
     for (const range of Object.values({ ...pkg.dependencies, ...pkg.devDependencies })) {
       expect(range, 'exact pins only').toMatch(/^\d+\.\d+\.\d+$/);
     }
     expect(pkg.dependencies['@modelcontextprotocol/sdk']).toBeUndefined();
-    expect(files.get('.env')).toMatchObject({ mode: 0o600, secret: true });
+    expect(pkg.scripts.start).toBe(spec.transport === 'stdio' ? 'node dist/transports/stdio.js' : 'node dist/transports/http.js');
+    expect(Object.values(pkg.scripts).join('\n'), 'scripts never assume npm').not.toMatch(/\bnpm\b/);
+    expect(p.files.get('.env')).toMatchObject({ mode: 0o600, secret: true });
     for (const secret of ['api-keys.json', '.secrets/dev-api-key']) {
-      if (files.has(secret)) expect(files.get(secret)).toMatchObject({ mode: 0o600, secret: true });
+      if (p.files.has(secret)) {
+        expect(p.files.get(secret)).toMatchObject({ mode: 0o600, secret: true });
+        expect(text(p, '.gitignore'), secret).toContain(secret.split('/')[0]);
+        expect(text(p, '.dockerignore'), secret).toContain(secret.split('/')[0]);
+      }
     }
-    for (const ignored of ['.env', '.secrets', 'logs', 'api-keys.json']) {
-      expect(files.get('.gitignore')?.content.toString('utf8')).toContain(ignored);
-      expect(files.get('.dockerignore')?.content.toString('utf8')).toContain(ignored);
+    for (const ignored of ['.env', '.secrets', 'logs']) {
+      expect(text(p, '.gitignore')).toContain(ignored);
+      expect(text(p, '.dockerignore')).toContain(ignored);
     }
   });
 
-  it('every TypeScript file opens with a header comment and uses no unexplained any', async () => {
-    const { files } = await render(spec);
-    for (const [name, file] of files) {
+  it('every TypeScript file opens with a header comment and uses no unexplained any', () => {
+    for (const [name, file] of project(spec).files) {
       if (!name.endsWith('.ts')) continue;
-      const text = file.content.toString('utf8');
-      expect(text.trimStart(), `${name} header`).toMatch(/^(\/\*\*?|\/\/)/);
-      for (const line of text.split('\n')) {
+      const content = file.content.toString('utf8');
+      expect(content.trimStart(), `${name} header`).toMatch(/^(\/\*\*?|\/\/)/);
+      for (const line of content.split('\n')) {
         if (/(:\s*any\b|as any\b|<any>)/.test(line)) expect(line, `${name}: any without a reason`).toMatch(/\/\/|\/\*/);
       }
       // Only the operator CLIs under src/cli/ may print to stdout; a server's stdout is the protocol.
       if (name.startsWith('src/') && !name.startsWith('src/cli/')) {
-        expect(text, `${name} writes to stdout`).not.toMatch(/^\s*(console\.(log|info)|process\.stdout\.write)\(/m);
+        expect(content, `${name} writes to stdout`).not.toMatch(/^\s*(console\.(log|info)|process\.stdout\.write)\(/m);
       }
     }
+  });
+
+  it('docs tell the truth about this project: what they name exists, nothing absent is mentioned', () => {
+    expect(docProblems(project(spec), [...rendered.values()])).toEqual([]);
+  });
+
+  it('commands use the project\'s package manager', () => {
+    const p = project(spec);
+    const pm = packageManagerInfo(spec.packageManager);
+    expect(text(p, 'README.md')).toContain(pm.run('test'));
+  });
+});
+
+describe('package managers', () => {
+  it.each(CATALOG.packageManagers.map((c) => c.value))('%s: docs name only its own commands', async (pm) => {
+    const spec = { ...specs[specs.length - 1], packageManager: pm } as ProjectSpec;
+    const p = await render(spec);
+    expect(docProblems(p, [...rendered.values()])).toEqual([]);
+    expect(text(p, 'README.md')).toContain(packageManagerInfo(spec.packageManager).run('test'));
   });
 });
 
 describe('handlebars strictness', () => {
-  it('a name with quotes or braces cannot break out of package.json', async () => {
-    // Names are validated before rendering; the json helper is the second line of defence.
-    const spec = { ...specs[0], name: '@a/b' } as ProjectSpec;
-    const { files } = await render(spec);
-    expect(JSON.parse(files.get('package.json')?.content.toString('utf8') ?? '').name).toBe('@a/b');
+  it('a name with quotes or braces cannot break out of package.json, JSON in docs, or become a template', async () => {
+    // Names are validated before rendering; the json helper and code-built JSON are the second line.
+    const hostile = '@a/b"},"x":"{{name}}\\';
+    const spec = { ...specs[specs.length - 1], name: hostile } as ProjectSpec;
+    const p = await render(spec);
+    expect(JSON.parse(text(p, 'package.json')).name).toBe(hostile);
+    expect(JSON.parse(text(p, 'secure-mcp.json')).spec.name).toBe(hostile);
+    // Handlebars never evaluates a value as a template: the braces arrive as written.
+    expect(text(p, 'README.md')).toContain(`# ${hostile}\n`);
   });
 });

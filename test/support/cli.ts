@@ -21,10 +21,13 @@ export function runCli(args: readonly string[], options: { cwd: string; env?: No
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Starts the CLI, waits until stderr shows `marker`, then sends `signal`; resolves with the exit. */
+/**
+ * Starts the CLI, waits until stderr shows `marker`, then sends `signal` (after calling `beforeSignal`,
+ * which may record what is on disk at that moment); resolves with the exit.
+ */
 export function interruptCli(
   args: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; marker: string; signal?: NodeJS.Signals },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; marker: string; signal?: NodeJS.Signals; beforeSignal?: () => void },
 ): Promise<CliRun & { sawMarker: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -42,7 +45,10 @@ export function interruptCli(
       if (!sawMarker && stderr.includes(options.marker)) {
         sawMarker = true;
         // Give the step a moment to really be under way.
-        setTimeout(() => child.kill(options.signal ?? 'SIGINT'), 300);
+        setTimeout(() => {
+          options.beforeSignal?.();
+          child.kill(options.signal ?? 'SIGINT');
+        }, 300);
       }
     });
     child.on('error', reject);

@@ -11,7 +11,8 @@ import { createLogger } from '../src/logger.js';
 import { generateApiKey, hashApiKey } from '../src/security/api-key-format.js';
 import { writeKeysFile, type KeyEntry } from '../src/security/api-key-store.js';
 import { createAuthenticator, TOKEN_PLACEHOLDER, type Authenticator, type AuthResult } from '../src/security/auth.js';
-import { tempDir, testConfig } from './helpers.js';
+import { loadConfig } from '../src/config.js';
+import { randomKey, REQUIRED_TEST_ENV, tempDir, testConfig } from './helpers.js';
 import { authenticatorProbe as probe, type AuthenticatorProbe as Probe } from './http-helpers.js';
 
 function entry(name: string, scopes: string[], extra: Partial<KeyEntry> = {}): { key: string; entry: KeyEntry } {
@@ -225,8 +226,10 @@ describe('keys file reload and file policy', () => {
 
 describe('API_KEYS_FILE', () => {
   test('defaults to <project root>/api-keys.json; a relative value resolves from the project root, not the cwd', () => {
-    const config = testConfig();
+    // loadConfig directly: testConfig points API_KEYS_FILE at a fresh temp file for every test server.
+    const load = (env: Record<string, string> = {}) => loadConfig({ ...REQUIRED_TEST_ENV, AUDIT_HMAC_KEY: randomKey(), ...env }, { envFile: null });
+    const config = load();
     expect(config.apiKeys.file).toBe(path.join(config.projectRoot, 'api-keys.json'));
-    expect(testConfig({ API_KEYS_FILE: 'secrets/keys.json' }).apiKeys.file).toBe(path.join(config.projectRoot, 'secrets', 'keys.json'));
+    expect(load({ API_KEYS_FILE: 'secrets/keys.json' }).apiKeys.file).toBe(path.join(config.projectRoot, 'secrets', 'keys.json'));
   });
 });

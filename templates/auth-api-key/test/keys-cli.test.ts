@@ -1,7 +1,8 @@
-// `npm run keys` end to end: spawns the BUILT CLI (`node dist/cli/keys.js`, as the script does) and
+// The `keys` script end to end: spawns the BUILT CLI (`node dist/cli/keys.js`, as the script does) and
 // proves that `create` prints exactly the key on stdout (nothing else), that the file holds only a
 // hash with mode 0600, that `list` never shows a hash or key, that bad names/scopes are refused and
-// that `revoke` takes effect on a running authenticator without a restart. Needs `npm run build`.
+// that `revoke` takes effect on a running authenticator without a restart. Needs the build (the
+// `test` script compiles first); no package manager is involved.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,6 +13,7 @@ import { createLogger } from '../src/logger.js';
 import { hashApiKey } from '../src/security/api-key-format.js';
 import { createAuthenticator } from '../src/security/auth.js';
 import { PROJECT_ROOT, randomKey, tempDir, testConfig } from './helpers.js';
+import { serverTestEnv } from './feature-env.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'cli', 'keys.js');
 const KEY_SHAPE = /^smcp_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/;
@@ -19,7 +21,7 @@ const KEY_SHAPE = /^smcp_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/;
 function setup() {
   const dir = tempDir('mcp-keys-cli-');
   const file = path.join(dir, 'api-keys.json');
-  const env = { PATH: process.env['PATH'] ?? '', AUDIT_HMAC_KEY: randomKey(), API_KEYS_FILE: file, FILES_ROOT: dir };
+  const env = { PATH: process.env['PATH'] ?? '', AUDIT_HMAC_KEY: randomKey(), ...serverTestEnv(dir), API_KEYS_FILE: file };
   const run = (...args: string[]) => {
     const r = spawnSync(process.execPath, [CLI, ...args], { cwd: tempDir('mcp-cwd-'), env, encoding: 'utf8' });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };

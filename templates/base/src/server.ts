@@ -1,6 +1,7 @@
 // Server factory, separate from the transports (SDK v2 style). Guards against a tool being exposed
 // without the guard: tools are registered only through installGuard. Name/version come from
-// package.json so the server identifies itself truthfully.
+// package.json so the server identifies itself truthfully, and it advertises only what it does: the
+// tool list is fixed at start-up, so `tools.listChanged` is false (the SDK would otherwise say true).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/server';
@@ -28,5 +29,7 @@ export function packageInfo(projectRoot: string): { name: string; version: strin
 export function buildServer(deps: ServerDeps): McpServer {
   const server = new McpServer(packageInfo(deps.config.projectRoot), { maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS });
   installGuard(server, deps.tools, deps);
+  // After the tools are registered (registering sets listChanged: true): this list never changes.
+  server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }

@@ -30,6 +30,15 @@ test('the guard refuses to install if the SDK already set tools/call (no unguard
   expect(() => installGuard(server, [echo], runtime!)).toThrow(/could not be installed/);
 });
 
+test('advertises tools without listChanged: the tool list is fixed at start-up, no notification ever comes', async () => {
+  const s = await startTestServer();
+  try {
+    expect(s.client.getServerCapabilities()?.tools).toEqual({ listChanged: false });
+  } finally {
+    await s.close();
+  }
+});
+
 test('buildServer can be called once per connection with shared deps', () => {
   runtime = openRuntime(testConfig(), createLogger('silent'));
   expect(buildServer(runtime)).toBeInstanceOf(McpServer);

@@ -134,8 +134,8 @@ describe.skipIf(!sharedUp)('shared Redis (REDIS_URL or 127.0.0.1:6379)', () => {
     const prefix = freshPrefix();
     const a = await limits(SHARED_URL, prefix, 100);
     const b = await limits(SHARED_URL, prefix, 100);
-    expect(await a.consume('apikey:alice', { name: 'read_file', points: 1 })).toEqual({ allowed: true });
-    expect(await b.consume('apikey:alice', { name: 'read_file', points: 1 })).toMatchObject({ allowed: false, limit: 'tool' });
+    expect(await a.consume('apikey:alice', { name: 'some_tool', points: 1 })).toEqual({ allowed: true });
+    expect(await b.consume('apikey:alice', { name: 'some_tool', points: 1 })).toMatchObject({ allowed: false, limit: 'tool' });
     expect(await b.consume('apikey:alice', { name: 'whoami' })).toEqual({ allowed: true }); // other tools unaffected
 
     const [logA, logB] = [capturedLogger(), capturedLogger()];
@@ -168,7 +168,7 @@ describe.skipIf(!sharedUp)('shared Redis (REDIS_URL or 127.0.0.1:6379)', () => {
     }
   });
 
-  test('two server instances (full stack, stdio guard) share one limit through REDIS_URL', async () => {
+  test('two server instances (full stack, in-process guard) share one limit through REDIS_URL', async () => {
     const env = { REDIS_URL: SHARED_URL, REDIS_KEY_PREFIX: freshPrefix(), RATE_LIMIT_POINTS: '2' };
     const one = await startTestServer({ env });
     const two = await startTestServer({ env });

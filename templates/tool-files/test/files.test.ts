@@ -176,6 +176,8 @@ describe('read_file', () => {
   it('refuses directories and missing files', async () => {
     expectRefused(await call('read_file', { path: 'docs' }), /is a directory/);
     expectRefused(await call('read_file', { path: 'missing.txt' }), /Not found/);
+    expectRefused(await call('read_file', { path: 'docs/new/missing.md' }), /Not found: no such file or directory in the files root/);
+    expectRefused(await call('list_files', { path: 'docs/new' }), /Not found: no such file or directory in the files root/);
   });
 
   it('rejects unknown arguments, a missing path and an overlong path (strict schema)', async () => {

@@ -18,7 +18,6 @@ import {
   listDirInRoot,
   normaliseUserPath,
   readFileInRoot,
-  resolveInRoot,
   windowsNameProblem,
 } from '../src/security/sandbox.js';
 
@@ -242,8 +241,10 @@ describe('symbolic links', () => {
   posixOnly('refuses dangling links, also for a path that does not exist yet', async () => {
     await expectRefused(read('dangling-out'), /cannot be resolved/);
     await expectRefused(read('dangling-in'), /cannot be resolved/);
-    await expectRefused(resolveInRoot(root, 'dangling-out'), /cannot be resolved/);
-    await expectRefused(resolveInRoot(root, 'dangling-out/new.txt'), /cannot be resolved/);
+    // below a dangling link: refused for the link, not reported as simply missing
+    await expectRefused(read('dangling-out/new.txt'), /cannot be resolved/);
+    await expectRefused(listDirInRoot(root, 'dangling-out', { maxEntries: 10 }), /cannot be resolved/);
+    await expectRefused(listDirInRoot(root, 'dangling-out/new-dir', { maxEntries: 10 }), /cannot be resolved/);
   });
 
   posixOnly('refuses link loops', async () => {
@@ -271,21 +272,22 @@ describe('special files', () => {
   });
 });
 
-describe('resolveInRoot for paths that do not exist yet', () => {
-  it('resolves below the real path of the nearest existing parent', async () => {
-    const r = await resolveInRoot(root, 'sub/new-dir/new.txt');
-    expect(r.exists).toBe(false);
-    expect(r.absolute).toBe(path.join(root, 'sub', 'new-dir', 'new.txt'));
-    expect(isInside(r.root, r.absolute)).toBe(true);
+describe('paths that do not exist', () => {
+  it('a missing file or folder, at any depth, is refused as not found without the host path', async () => {
+    await expectRefused(read('sub/new-dir/new.txt'), /^Not found: no such file or directory in the files root\.$/);
+    await expectRefused(listDirInRoot(root, 'sub/new-dir', { maxEntries: 10 }), /^Not found/);
   });
 
-  posixOnly('resolves through an inside directory link to its real location', async () => {
-    const r = await resolveInRoot(root, 'dir-link-in/new.txt');
-    expect(r.absolute).toBe(path.join(root, 'sub', 'new.txt'));
+  posixOnly('a missing file below a directory link that stays inside is not found', async () => {
+    await expectRefused(read('dir-link-in/missing.txt'), /^Not found/);
   });
 
-  posixOnly('refuses a new path below a directory link that points outside', async () => {
-    await expectRefused(resolveInRoot(root, 'dir-link-out/new.txt'), /outside the files root/);
+  posixOnly('a missing file below a link out is refused as outside, like an existing one (no probing outside)', async () => {
+    // "Not found" here would tell a client which files exist outside the root.
+    await expectRefused(read('dir-link-out/missing.txt'), /outside the files root/);
+    await expectRefused(read('dir-link-out/secret.txt'), /outside the files root/);
+    await expectRefused(listDirInRoot(root, 'dir-link-out/missing-dir', { maxEntries: 10 }), /outside the files root/);
+    await expectRefused(read('link-out/x'), /outside the files root/);
   });
 });
 

@@ -9,6 +9,7 @@ import { parseHttpConfig, type HttpConfig } from '../src/config/http.js';
 import { clientAddress, ipBucket } from '../src/http/client-ip.js';
 import { AUTH_MODE } from '../src/http/select-authenticator.js';
 import { PROJECT_ROOT, randomKey, tempDir } from './helpers.js';
+import { serverTestEnv } from './feature-env.js';
 
 function parse(env: Record<string, string>, authNone = true): { config: HttpConfig | undefined; problems: string[] } {
   const problems: string[] = [];
@@ -54,7 +55,8 @@ describe('HTTP config: refusals to start', () => {
     expect(config?.allowedHosts).toEqual(expect.arrayContaining(['mcp.example.com', 'mcp.example.com:3000']));
   });
 
-  // The built entry, as `npm run start:http` runs it: exit 1, the variable named, nothing on stdout.
+  // The built entry, as the `start:http` script runs it (node directly, with any package manager):
+  // exit 1, the variable named, nothing on stdout.
   const entry = path.join(PROJECT_ROOT, 'dist', 'transports', 'http.js');
   const spawnCases: [string, Record<string, string>, string][] = [
     ['TRUST_PROXY=true', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
@@ -69,7 +71,7 @@ describe('HTTP config: refusals to start', () => {
       const dir = tempDir();
       const result = spawnSync(process.execPath, [entry], {
         // Empty values override anything the project's .env sets for these variables.
-        env: { PATH: process.env['PATH'] ?? '', HOST: '', PUBLIC_URL: '', ALLOWED_HOSTS: '', TLS_CERT_FILE: '', TLS_KEY_FILE: '', TRUST_PROXY: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_FILE: path.join(dir, 'audit.log'), FILES_ROOT: dir, PORT: '0', ...env },
+        env: { PATH: process.env['PATH'] ?? '', HOST: '', PUBLIC_URL: '', ALLOWED_HOSTS: '', TLS_CERT_FILE: '', TLS_KEY_FILE: '', TRUST_PROXY: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_FILE: path.join(dir, 'audit.log'), ...serverTestEnv(dir), PORT: '0', ...env },
         encoding: 'utf8',
         timeout: 15_000,
       });

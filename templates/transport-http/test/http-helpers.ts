@@ -1,7 +1,6 @@
 // HTTP test helpers: the REAL HTTP stack (config → runtime → express app → SDK handler → guard →
 // audit) on 127.0.0.1:0, with an injectable authenticator (tests make their own credentials) and
 // raw-request helpers that see exactly what goes over the wire.
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,7 +48,7 @@ export interface HttpTestServer {
 
 export async function startHttpTestServer(options: { env?: Record<string, string>; extraTools?: readonly ToolDefinition[]; authenticator?: Authenticator; ipPoints?: number } = {}): Promise<HttpTestServer> {
   // A fresh key prefix per server: with the Redis store, counters would otherwise carry over between tests.
-  const config = testConfig({ PORT: '0', REDIS_KEY_PREFIX: `http-test:${randomUUID()}`, ...options.env });
+  const config = testConfig({ PORT: '0', ...options.env });
   let logText = '';
   const logger = createLogger(config.logLevel, { write: (chunk: string) => void (logText += chunk) });
   const tools = [...createTools({ config }), ...(options.extraTools ?? [])];

@@ -1,5 +1,5 @@
 // The listening server: header and request timeouts cut slow clients off, TLS (dev certificate from
-// `npm run cert:dev`, trusted as a CA — never rejectUnauthorized:false; TLS < 1.2 refused), and a
+// the `cert:dev` script, trusted as a CA — never rejectUnauthorized:false; TLS < 1.2 refused), and a
 // graceful shutdown that drains a running call and writes its audit line (in-process and SIGTERM).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH_MODE } from '../src/http/select-authenticator.js';
 import { slow } from './fixtures/tools.js';
 import { PROJECT_ROOT, randomKey, readAudit, tempDir } from './helpers.js';
+import { serverTestEnv } from './feature-env.js';
 import { callTool, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
 
 let server: HttpTestServer | undefined;
@@ -109,7 +110,7 @@ describe('graceful shutdown', () => {
     const dir = tempDir();
     const auditFile = path.join(dir, 'audit.log');
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'transports', 'http.js')], {
-      env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', TLS_CERT_FILE: '', TLS_KEY_FILE: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_FILE: auditFile, FILES_ROOT: dir, API_KEYS_FILE: path.join(dir, 'api-keys.json') },
+      env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', TLS_CERT_FILE: '', TLS_KEY_FILE: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_FILE: auditFile, ...serverTestEnv(dir) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

@@ -1,7 +1,7 @@
 // stdio end to end: spawns the BUILT server exactly as the client config does
 // (`node <abs>/dist/transports/stdio.js`, from another working directory) and proves that only
 // JSON-RPC reaches stdout, that bad config stops it with a clear message, and that a second
-// process on the same audit log is refused. Needs `npm run build` first (`npm test` does it).
+// process on the same audit log is refused. Needs the build first (the `test` script compiles first).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,17 +9,17 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, test } from 'vitest';
 import { PROJECT_ROOT, randomKey, readAudit, tempDir } from './helpers.js';
+import { serverTestEnv } from './feature-env.js';
 
 const ENTRY = path.join(PROJECT_ROOT, 'dist', 'transports', 'stdio.js');
 
 function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
   const dir = tempDir('mcp-e2e-');
-  fs.mkdirSync(path.join(dir, 'sandbox'));
   return {
     PATH: process.env['PATH'] ?? '',
     AUDIT_HMAC_KEY: randomKey(),
     AUDIT_LOG_FILE: path.join(dir, 'logs', 'audit.log'),
-    FILES_ROOT: path.join(dir, 'sandbox'),
+    ...serverTestEnv(dir),
     ...extra,
   };
 }

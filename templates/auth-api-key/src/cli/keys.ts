@@ -1,6 +1,6 @@
-// `npm run keys -- create|list|revoke`: manages API_KEYS_FILE. Guards against keys leaking into
+// The `keys` script (`node dist/cli/keys.js create|list|revoke`): manages API_KEYS_FILE. Guards against keys leaking into
 // places they outlive (the new key goes to stdout ONCE and nothing else does, so
-// `npm run -s keys -- create … > file` captures only the key; `list` never prints a hash or key),
+// `node dist/cli/keys.js create … > file` captures only the key; `list` never prints a hash or key),
 // against ambiguous identities (names are unique among keys not revoked and limited to a safe
 // charset), against typos in grants (scopes follow the scope grammar; scopes no tool declares are
 // warned about), against a torn or world-writable file (atomic 0600 writes, see api-key-store.ts)
@@ -16,10 +16,11 @@ import { declaredScopes } from '../tools/define.js';
 import { createTools } from '../tools/index.js';
 
 const USAGE = `Usage:
-  npm run keys -- create --name NAME --scopes a:read,b:write [--expires-in 30d]
+  node dist/cli/keys.js create --name NAME --scopes a:read,b:write [--expires-in 30d]
         prints ONLY the new key on stdout (shown once; store it now)
-  npm run keys -- list [--json]
-  npm run keys -- revoke NAME
+  node dist/cli/keys.js list [--json]
+  node dist/cli/keys.js revoke NAME
+(The package.json script \`keys\` runs the same file.)
 --expires-in: a number followed by m (minutes), h (hours) or d (days), at most 3650d.`;
 
 class UsageError extends Error {}

@@ -1,4 +1,4 @@
-// `npm run audit:verify [file]`: checks the audit log's HMAC chain. Guards against undetected edits,
+// The `audit:verify` script (`node dist/cli/audit-verify.js [file]`): checks the audit log's HMAC chain. Guards against undetected edits,
 // deletions, reordering or truncation. Exit 0 with the line count when the chain verifies; exit 1
 // naming the first bad line; exit 2 when it cannot run. Never prints the key.
 import path from 'node:path';

@@ -1,12 +1,11 @@
 // Rate limiting. Guards against one client, principal or runaway agent loop exhausting the server: a
 // budget per client address (HTTP, before authentication), per principal across all tools, and per
-// (principal, tool). A refusal carries the retry time. Every limiter comes from ONE store, chosen at
-// render time (src/security/rate-limit-store.ts): memory (one process) or Redis (shared by every
-// instance, with an in-memory insurance limiter so an outage never switches limiting off).
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+// (principal, tool). A refusal carries the retry time. Every limiter comes from ONE store: the one
+// src/security/rate-limit-store.ts returns for this project.
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { createLimiterStore, memoryStore } from './rate-limit-store.js';
+import { createLimiterStore } from './rate-limit-store.js';
 
 export type RateLimitKind = 'ip' | 'principal' | 'tool';
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; limit: RateLimitKind };
@@ -31,6 +30,14 @@ export interface LimiterStore {
    *  made while it is still connecting are not counted by the local insurance limiter alone. */
   ready?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Counters in this process only. */
+export function memoryStore(): LimiterStore {
+  return {
+    limiter: (name, points, windowSeconds) => new RateLimiterMemory({ keyPrefix: name, points, duration: windowSeconds }),
+    close: async () => {},
+  };
 }
 
 export interface RateLimitOptions {

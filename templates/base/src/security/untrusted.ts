@@ -8,7 +8,7 @@ export const UNTRUSTED_META_KEY = 'dev.create-secure-mcp/untrusted';
 
 export interface UntrustedExtra {
   mimeType?: string;
-  /** The content was cut (e.g. at FILES_MAX_BYTES). */
+  /** The content was cut at the tool's own size cap. */
   truncated?: boolean;
   /** Size of the original content in bytes. */
   bytes?: number;

@@ -36,15 +36,14 @@ export const MAX_PATH_DEPTH = 64;
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARS = /[\u0001-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
-/** A path inside the root. `absolute` and `root` are host paths: never put them in a client message. */
+/** An existing path inside the root. `absolute` and `root` are host paths: never put them in a client message. */
 export interface ResolvedPath {
   /** Real path of the root directory. */
   readonly root: string;
-  /** Real path of the target (or, when it does not exist, of its nearest existing parent + the rest). */
+  /** Real path of the target. */
   readonly absolute: string;
   /** The normalised path relative to the root, with `/` separators; `''` is the root itself. */
   readonly relative: string;
-  readonly exists: boolean;
 }
 
 export interface ReadOptions {
@@ -201,9 +200,15 @@ async function realRoot(rootDir: string): Promise<string> {
 }
 
 /**
- * Resolves a client-supplied path inside `rootDir` (realpath of root and target; for a target that
- * does not exist yet, realpath of its nearest existing parent). Throws a ToolError when the result
- * would lie outside the root or a dangling symbolic link is on the way.
+ * Resolves a client-supplied path to an existing entry inside `rootDir` (realpath of root and target).
+ * Throws a ToolError when the target lies outside the root, or does not exist. A target that does not
+ * resolve is refused with the reason found at its nearest existing ancestor, so the answer never tells
+ * a client more than the root holds:
+ * - the ancestor is a dangling symbolic link (itself the target or a folder on the way): refused as
+ *   such, since it could later be pointed anywhere;
+ * - the ancestor resolves outside the root (`link-out/missing.txt`): refused as outside, the same
+ *   answer as for an existing file there, so the refusal says nothing about what exists outside;
+ * - otherwise: not found.
  */
 export async function resolveInRoot(rootDir: string, userPath: string): Promise<ResolvedPath> {
   const relative = normaliseUserPath(userPath);
@@ -213,31 +218,24 @@ export async function resolveInRoot(rootDir: string, userPath: string): Promise<
   const real = await realpathOrNull(path.join(root, ...segments));
   if (real !== null) {
     if (!isInside(root, real)) throw outside();
-    return { root, absolute: real, relative, exists: true };
+    return { root, absolute: real, relative };
   }
 
-  // The target does not exist (or a link on the way is dangling). Walk up to the nearest entry that
-  // exists; it must resolve, lie inside the root and be a directory.
-  for (let i = segments.length; i >= 0; i--) {
-    const candidate = path.join(root, ...segments.slice(0, i));
-    let stats: Stats;
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const ancestor = path.join(root, ...segments.slice(0, i + 1));
     try {
-      stats = await lstat(candidate);
+      await lstat(ancestor);
     } catch (err) {
       const code = errorCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;
       throw toToolError(err);
     }
-    // This entry exists; if it does not resolve, it is (or goes through) a dangling link — whether
-    // it is the target itself or a parent of it. A dangling link is refused even for a path that is
-    // to be created: it could later be pointed anywhere.
-    const parentReal = await realpathOrNull(candidate);
-    if (parentReal === null) throw danglingLink();
-    if (!isInside(root, parentReal)) throw outside();
-    if (!stats.isDirectory() && !(await lstat(parentReal)).isDirectory()) throw notFound();
-    return { root, absolute: path.join(parentReal, ...segments.slice(i)), relative, exists: false };
+    const ancestorReal = await realpathOrNull(ancestor);
+    if (ancestorReal === null) throw danglingLink();
+    if (!isInside(root, ancestorReal)) throw outside();
+    break;
   }
-  throw new ToolError('The files root is not available; check FILES_ROOT.');
+  throw notFound();
 }
 
 const O_NOFOLLOW = fsConstants.O_NOFOLLOW ?? 0;
@@ -308,7 +306,6 @@ function describeNonRegular(stats: Stats): ToolError {
  */
 export async function readFileInRoot(rootDir: string, userPath: string, options: ReadOptions): Promise<ReadResult> {
   const resolved = await resolveInRoot(rootDir, userPath);
-  if (!resolved.exists) throw notFound();
   // Refuse special files before opening them: opening a device can itself have effects.
   const before = await lstat(resolved.absolute).catch((err: unknown) => {
     throw toToolError(err);
@@ -363,7 +360,6 @@ function entryType(stats: Stats): EntryType {
  */
 export async function listDirInRoot(rootDir: string, userPath: string, options: ListOptions): Promise<ListResult> {
   const resolved = await resolveInRoot(rootDir, userPath);
-  if (!resolved.exists) throw notFound();
   const before = await lstat(resolved.absolute).catch((err: unknown) => {
     throw toToolError(err);
   });

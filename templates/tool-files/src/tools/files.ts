@@ -76,7 +76,7 @@ export function filesTools(config: Config): ToolDefinition[] {
     scopes: SCOPES,
     annotations: READ_ONLY_ANNOTATIONS,
     async handler(args, ctx) {
-      const listing = await listDirInRoot(config.filesRoot, args.path ?? '', {
+      const listing = await listDirInRoot(config.files.root, args.path ?? '', {
         maxEntries: LIST_MAX_ENTRIES,
         signal: ctx.signal,
       });
@@ -117,8 +117,8 @@ export function filesTools(config: Config): ToolDefinition[] {
     scopes: SCOPES,
     annotations: READ_ONLY_ANNOTATIONS,
     async handler(args, ctx) {
-      const { relative, data } = await readFileInRoot(config.filesRoot, args.path, {
-        maxBytes: config.filesMaxBytes,
+      const { relative, data } = await readFileInRoot(config.files.root, args.path, {
+        maxBytes: config.files.maxBytes,
         signal: ctx.signal,
       });
       const text = decodeText(data);

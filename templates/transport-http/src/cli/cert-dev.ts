@@ -1,4 +1,4 @@
-// `npm run cert:dev`: a self-signed DEVELOPMENT certificate for localhost, 127.0.0.1 and ::1.
+// The `cert:dev` script (`node dist/cli/cert-dev.js`): a self-signed DEVELOPMENT certificate for localhost, 127.0.0.1 and ::1.
 // Guards against shell injection (openssl runs via execFile with an argument array, no shell), against
 // leaking the key (written 0600 into .secrets/tls/, a 0700 directory that .gitignore and
 // .dockerignore exclude) and against overwriting an existing pair by accident (--force to replace).
@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const outIndex = process.argv.indexOf('--out');
 const outArg = outIndex === -1 ? undefined : process.argv[outIndex + 1];
 if (outIndex !== -1 && (outArg === undefined || outArg.startsWith('-'))) {
-  process.stderr.write('usage: npm run cert:dev -- [--out <directory>] [--force]\n');
+  process.stderr.write('usage: node dist/cli/cert-dev.js [--out <directory>] [--force]   (the cert:dev script)\n');
   process.exit(1);
 }
 const dir = outArg === undefined ? path.join(PROJECT_ROOT, '.secrets', 'tls') : path.resolve(outArg);
@@ -24,7 +24,7 @@ const force = process.argv.includes('--force');
 const days = 30;
 
 if (!force && (fs.existsSync(certFile) || fs.existsSync(keyFile))) {
-  process.stderr.write(`A development certificate already exists in ${dir}; pass --force to replace it (npm run cert:dev -- --force).\n`);
+  process.stderr.write(`A development certificate already exists in ${dir}; pass --force to replace it (node dist/cli/cert-dev.js --force).\n`);
   process.exit(1);
 }
 fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -54,7 +54,7 @@ try {
   const code = (error as NodeJS.ErrnoException).code;
   process.stderr.write(
     code === 'ENOENT'
-      ? 'openssl was not found on PATH. Install it (Debian/Ubuntu: apt-get install openssl; macOS: brew install openssl) and run npm run cert:dev again.\n'
+      ? 'openssl was not found on PATH. Install it (Debian/Ubuntu: apt-get install openssl; macOS: brew install openssl) and run the cert:dev script again.\n'
       : `openssl failed: ${(error as { stderr?: string }).stderr?.trim() ?? String(error)}\n`,
   );
   process.exit(1);

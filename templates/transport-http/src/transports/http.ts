@@ -16,7 +16,8 @@ let authenticator: Authenticator;
 try {
   const loaded = loadConfig();
   runtime = openRuntime(loaded, createLogger(loaded.logLevel), httpRuntimeOptions);
-  // Inside the try: a missing OAUTH_ISSUER or an unsafe keys file is a refusal to start, not a crash.
+  // Inside the try: an authenticator that cannot be set up (missing settings, an unsafe file) is a
+  // refusal to start, not a crash.
   authenticator = selectAuthenticator(runtime);
 } catch (error) {
   if (!(error instanceof ConfigError || error instanceof AuditLogError)) throw error;

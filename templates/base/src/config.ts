@@ -7,21 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect, parseEnv } from 'node:util';
 import { z } from 'zod/v4';
-{{#if has.apiKey}}
-import { parseApiKeysConfig, type ApiKeysConfig } from './config/api-keys.js';
-{{/if}}
-{{#if has.oauth}}
-import { parseOAuthConfig, type OAuthConfig } from './config/oauth.js';
-{{/if}}
-{{#if has.fetch}}
-import { parseFetchConfig, type FetchConfig } from './config/fetch.js';
-{{/if}}
-{{#if has.redis}}
-import { parseRedisConfig, type RedisConfig } from './config/redis.js';
-{{/if}}
-{{#if has.http}}
-import { parseHttpConfig, type HttpConfig } from './config/http.js';
-{{/if}}
+import { parseFeatureConfig, type FeatureConfig } from './config/features.js';
 
 /** src/ and dist/ both sit one level below the project root. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,43 +38,22 @@ export class ConfigError extends Error {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export interface Config {
+/** The core settings every project has; src/config/features.ts adds the features' sections. */
+export interface CoreConfig {
   projectRoot: string;
   localPrincipal: string;
   /** undefined = the default: every scope the tools declare except `*:admin`. */
   localScopes: readonly string[] | undefined;
   rateLimitPoints: number;
   rateLimitWindowSeconds: number;
-{{#if has.files}}
-  filesRoot: string;
-  filesMaxBytes: number;
-{{/if}}
   maxToolOutputBytes: number;
   toolTimeoutMs: number;
   auditLogFile: string;
   auditHmacKey: Secret;
   logLevel: (typeof LOG_LEVELS)[number];
-{{#if has.http}}
-  /** HTTP transport (HOST, PORT, PUBLIC_URL, ALLOWED_HOSTS, ALLOWED_ORIGINS, TLS_*, TRUST_PROXY, HTTP_*). */
-  http: HttpConfig;
-{{/if}}
-{{#if has.apiKey}}
-  /** API-key auth (API_KEYS_FILE). */
-  apiKeys: ApiKeysConfig;
-{{/if}}
-{{#if has.oauth}}
-  /** OAuth resource server (OAUTH_*); undefined = OAUTH_ISSUER unset: stdio runs, HTTP refuses to start. */
-  oauth: OAuthConfig | undefined;
-{{/if}}
-{{#if has.redis}}
-  /** Shared rate-limit store (REDIS_URL, REDIS_KEY_PREFIX). */
-  redis: RedisConfig;
-{{/if}}
-{{#if has.fetch}}
-  /** The fetch_url tool's allowlist and caps (FETCH_ALLOWED_HOSTS, FETCH_MAX_BYTES, FETCH_TIMEOUT_MS, FETCH_MAX_REDIRECTS). */
-  fetch: FetchConfig;
-{{/if}}
 }
+
+export type Config = CoreConfig & FeatureConfig;
 
 export interface LoadConfigOptions {
   /** The .env file to read (real env wins over it); null = none. Default `<projectRoot>/.env`. */
@@ -132,10 +97,6 @@ const VARIABLES = {
   LOCAL_PRINCIPAL: { schema: z.string().regex(/^[A-Za-z0-9._:@-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ : @ -'), default: 'local' },
   RATE_LIMIT_POINTS: { schema: int(1, 1_000_000), default: '60' },
   RATE_LIMIT_WINDOW_SECONDS: { schema: int(1, 86_400), default: '60' },
-{{#if has.files}}
-  FILES_ROOT: { schema: filePath, default: './sandbox' },
-  FILES_MAX_BYTES: { schema: int(1, 100 * MiB), default: String(MiB) },
-{{/if}}
   MAX_TOOL_OUTPUT_BYTES: { schema: int(1024, 16 * MiB), default: String(256 * 1024) },
   TOOL_TIMEOUT_MS: { schema: int(10, 600_000), default: '30000' },
   AUDIT_LOG_FILE: { schema: filePath, default: './logs/audit.log' },
@@ -192,25 +153,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else problems.push(`AUDIT_HMAC_KEY ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
 
-{{#if has.http}}
-  // Auth `none` was chosen at generation time: HTTP may then only bind a loopback address.
-  const http = parseHttpConfig(merged, { root, problems, authNone: {{#if (or has.apiKey has.oauth)}}false{{else}}true{{/if}} });
-{{/if}}
-{{#if has.fetch}}
-  const fetchConfig = parseFetchConfig(merged, { root, problems });
-{{/if}}
-{{#if has.apiKey}}
-  const apiKeys = parseApiKeysConfig(merged, { root, problems });
-{{/if}}
-{{#if has.oauth}}
-  const oauth = parseOAuthConfig(merged, { root, problems, publicUrl: http?.publicUrl });
-{{/if}}
-{{#if has.redis}}
-  const redis = parseRedisConfig(merged, { root, problems });
-  if (problems.length > 0 || auditHmacKey === undefined || redis === undefined) {
-{{else}}
-  if (problems.length > 0 || auditHmacKey === undefined) {
-{{/if}}
+  const features = parseFeatureConfig(merged, { root, problems });
+  if (problems.length > 0 || auditHmacKey === undefined || features === undefined) {
     throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
   const p = parsed as Parsed;
@@ -220,29 +164,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     localScopes,
     rateLimitPoints: p.RATE_LIMIT_POINTS,
     rateLimitWindowSeconds: p.RATE_LIMIT_WINDOW_SECONDS,
-{{#if has.files}}
-    filesRoot: path.resolve(root, p.FILES_ROOT),
-    filesMaxBytes: p.FILES_MAX_BYTES,
-{{/if}}
     maxToolOutputBytes: p.MAX_TOOL_OUTPUT_BYTES,
     toolTimeoutMs: p.TOOL_TIMEOUT_MS,
     auditLogFile: path.resolve(root, p.AUDIT_LOG_FILE),
     auditHmacKey,
     logLevel: p.LOG_LEVEL,
-{{#if has.http}}
-    http: http!, // parseHttpConfig returns undefined only after pushing a problem, which threw above
-{{/if}}
-{{#if has.apiKey}}
-    apiKeys,
-{{/if}}
-{{#if has.oauth}}
-    oauth,
-{{/if}}
-{{#if has.redis}}
-    redis,
-{{/if}}
-{{#if has.fetch}}
-    fetch: fetchConfig!, // parseFetchConfig returns undefined only after pushing a problem, which threw above
-{{/if}}
+    ...features,
   });
 }

@@ -32,10 +32,6 @@ describe('defaults', () => {
         localScopes: undefined,
         rateLimitPoints: 60,
         rateLimitWindowSeconds: 60,
-{{#if has.files}}
-        filesRoot: path.join(PROJECT_ROOT, 'sandbox'),
-        filesMaxBytes: 1024 * 1024,
-{{/if}}
         maxToolOutputBytes: 256 * 1024,
         toolTimeoutMs: 30_000,
         auditLogFile: path.join(PROJECT_ROOT, 'logs', 'audit.log'),
@@ -99,9 +95,6 @@ describe('other variables', () => {
     ['RATE_LIMIT_WINDOW_SECONDS', '-5'],
     ['MAX_TOOL_OUTPUT_BYTES', '10'],
     ['TOOL_TIMEOUT_MS', '1e9'],
-{{#if has.files}}
-    ['FILES_MAX_BYTES', '3.5'],
-{{/if}}
     ['LOG_LEVEL', 'verbose'],
     ['LOCAL_PRINCIPAL', 'bad principal'],
   ])('%s=%s stops start-up with a message naming it', (name, value) => {

@@ -15,6 +15,7 @@ import { openRuntime, type Runtime } from '../src/runtime.js';
 import { buildServer } from '../src/server.js';
 import type { ToolDefinition } from '../src/tools/define.js';
 import { createTools } from '../src/tools/index.js';
+import { REQUIRED_TEST_ENV, serverTestEnv } from './feature-env.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -33,31 +34,18 @@ export function tempDir(prefix = 'mcp-test-'): string {
   return dir;
 }
 
-/** Variables this project requires besides AUDIT_HMAC_KEY, with test values (no secret): merge them
- *  into any env given to loadConfig with `envFile: null`. */
-export const REQUIRED_TEST_ENV: Readonly<Record<string, string>> = Object.freeze({
-{{#if has.redis}}
-  // A random key prefix per test run: runs never share counters, and keys expire with the window.
-  REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-  REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:rl`,
-{{/if}}
-});
+export { REQUIRED_TEST_ENV } from './feature-env.js';
 
 /** A valid config in a fresh temp dir; `env` overrides. The project's .env is NOT read. */
 export function testConfig(env: Record<string, string> = {}): Config {
   const dir = tempDir();
-  fs.mkdirSync(path.join(dir, 'sandbox'));
   return loadConfig(
     {
       AUDIT_HMAC_KEY: randomKey(),
       AUDIT_LOG_FILE: path.join(dir, 'logs', 'audit.log'),
-      FILES_ROOT: path.join(dir, 'sandbox'),
       LOG_LEVEL: 'info',
       ...REQUIRED_TEST_ENV,
-{{#if has.redis}}
-      // Each test server counts in its own key space unless a test shares one on purpose.
-      REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:rl`,
-{{/if}}
+      ...serverTestEnv(dir),
       ...env,
     },
     { envFile: null },

@@ -1,0 +1,206 @@
+// The package as a user gets it: `npm pack` of a clean copy of the repository (no dist/, so prepack must
+// build it), the tarball installed into an empty folder (its dependencies from the registry), then
+// `npx create-secure-mcp` and `npm create secure-mcp` run through that install — with a dead registry,
+// offline and an empty cache, so only the installed package can have answered. The tarball's file list
+// is checked against what the package needs, and the shipped template bundle against the shipped
+// templates.
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+/** Never copied into the clean copy: what a fresh clone does not have. */
+const NOT_IN_A_CLONE = new Set(['node_modules', 'dist', '.git', 'coverage']);
+
+const started = Date.now();
+function progress(text: string): void {
+  process.stderr.write(`[packed ${((Date.now() - started) / 1000).toFixed(1)}s] ${text}\n`);
+}
+
+/** The environment of a child npm: nothing inherited from an outer `npm test` (npm_* settings, INIT_CWD). */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(key) && key !== 'INIT_CWD') env[key] = value;
+  }
+  return { ...env, NO_COLOR: '1', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extra };
+}
+
+function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, what: string): SpawnSyncReturns<string> {
+  const begin = Date.now();
+  progress(`▸ ${what} …`);
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  progress(`  ${what}: exit ${result.status} after ${((Date.now() - begin) / 1000).toFixed(1)}s`);
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+/** Every file below dir, as POSIX paths relative to dir. */
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+/**
+ * The files a clone would have, as they are now: git's tracked and untracked-but-not-ignored files
+ * (so no dist/, node_modules/ or local junk), or, outside a git checkout, everything but NOT_IN_A_CLONE.
+ */
+function copyWorkingTree(to: string): void {
+  const git = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' });
+  if (git.status !== 0) {
+    cpSync(REPO, to, { recursive: true, filter: (source) => !NOT_IN_A_CLONE.has(path.relative(REPO, source).split(path.sep)[0] ?? '') });
+    return;
+  }
+  for (const file of git.stdout.split('\0').filter(Boolean)) {
+    const from = path.join(REPO, file);
+    if (!existsSync(from)) continue; // deleted in the working tree, not yet in the index
+    mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
+    cpSync(from, path.join(to, file));
+  }
+}
+
+let work: string;
+let packed: string[];
+let installed: string;
+const projects = { npx: '', create: '' };
+let offlineEnv: NodeJS.ProcessEnv;
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'csm-packed-'));
+  const clone = path.join(work, 'repo');
+  const out = path.join(work, 'tarball');
+  const home = path.join(work, 'home');
+  mkdirSync(out);
+  mkdirSync(home);
+
+  // A clean copy of the working tree: no dist/, so only prepack can make the package work. Its
+  // node_modules is the repository's (build tools only; nothing from it is packed).
+  copyWorkingTree(clone);
+  symlinkSync(path.join(REPO, 'node_modules'), path.join(clone, 'node_modules'), 'dir');
+  const pack = run('npm', ['pack', '--json', '--pack-destination', out], clone, cleanEnv(), 'npm pack (prepack builds dist/)');
+  const [info] = JSON.parse(pack.stdout) as [{ filename: string; files: { path: string }[] }];
+  packed = info.files.map((file) => file.path).sort();
+  const tarball = path.join(out, path.basename(info.filename));
+
+  // An empty folder installs the tarball; the dependencies come from the registry (or npm's cache).
+  const consumer = path.join(work, 'consumer');
+  mkdirSync(consumer);
+  writeFileSync(path.join(consumer, 'package.json'), `${JSON.stringify({ name: 'packed-consumer', version: '1.0.0', private: true }, null, 2)}\n`);
+  run('npm', ['install', '--no-package-lock', '--prefer-offline', tarball], consumer, cleanEnv(), 'npm install <tarball>');
+  installed = path.join(consumer, 'node_modules', 'create-secure-mcp');
+
+  // From here on no registry can answer: a closed port, offline, an empty cache. A run that found
+  // create-secure-mcp anywhere but in the local install would fail.
+  const offline = cleanEnv({
+    npm_config_registry: 'http://127.0.0.1:9/',
+    npm_config_offline: 'true',
+    npm_config_cache: path.join(work, 'empty-cache'),
+    HOME: home,
+  });
+  run('npx', ['create-secure-mcp', 'app', '--yes', '--no-install', '--no-git'], consumer, offline, 'npx create-secure-mcp app');
+  run('npm', ['create', 'secure-mcp', 'app2', '--', '--yes', '--no-install', '--no-git'], consumer, offline, 'npm create secure-mcp app2');
+  projects.npx = path.join(consumer, 'app');
+  projects.create = path.join(consumer, 'app2');
+  offlineEnv = offline;
+});
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed package', () => {
+  it('ships only what it needs: bin, built JavaScript, templates, README and package.json', () => {
+    const allowed = (file: string): boolean =>
+      file === 'package.json' ||
+      file === 'README.md' ||
+      /^LICENSE(\.md)?$/.test(file) ||
+      file === 'bin/create-secure-mcp.js' ||
+      (/^dist\/[\w./-]+\.js$/.test(file) && !/\.(test|spec)\.js$/.test(file) && !file.startsWith('dist/test/')) ||
+      file.startsWith('templates/');
+    expect(packed.filter((file) => !allowed(file))).toEqual([]);
+    expect(packed).toContain('dist/cli/main.js');
+    expect(packed).toContain('dist/generate/precompiled-templates.js');
+    expect(packed.filter((file) => file.endsWith('.map') || file.endsWith('.d.ts') || file.endsWith('.tsbuildinfo'))).toEqual([]);
+    // Every template of the copy that was packed, and nothing else under templates/.
+    const templates = listFiles(path.join(work, 'repo', 'templates')).map((file) => `templates/${file}`);
+    expect(packed.filter((file) => file.startsWith('templates/'))).toEqual(templates);
+  });
+
+  it('every shipped module loads from the install, and every dynamic import names a shipped file', () => {
+    // Loading each module links its static imports: one left out of the package fails here.
+    // dist/cli/main.js is left out (importing it runs the CLI; the runs above did that).
+    const modules = packed.filter((file) => file.startsWith('dist/') && file.endsWith('.js') && file !== 'dist/cli/main.js');
+    const script = `for (const file of ${JSON.stringify(modules)}) await import('./' + file);`;
+    const load = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: installed, encoding: 'utf8' });
+    expect(load.stderr).toBe('');
+    expect(load.status).toBe(0);
+    // Lazy imports are only linked when they run: check their literal targets by name.
+    const shipped = new Set(packed);
+    const unresolved: string[] = [];
+    for (const file of modules.concat('dist/cli/main.js')) {
+      if (file === 'dist/generate/precompiled-templates.js') continue; // data: generated code in strings
+      const text = readFileSync(path.join(installed, file), 'utf8');
+      for (const match of text.matchAll(/\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)) {
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), match[1] as string));
+        if (!shipped.has(target)) unresolved.push(`${file} → ${match[1]}`);
+      }
+    }
+    expect(unresolved).toEqual([]);
+  });
+
+  it('the shipped template bundle has a current entry for every shipped .hbs', () => {
+    // Checked by the installed loader's own key and hash functions, in a plain node process.
+    const script = `
+      import { readdirSync, readFileSync } from 'node:fs';
+      import path from 'node:path';
+      const { sourceHash, templateKey } = await import('./dist/generate/template-loader.js');
+      const { templates } = await import('./dist/generate/precompiled-templates.js');
+      const dir = path.resolve('templates');
+      const hbs = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.hbs'));
+      const problems = [];
+      for (const e of hbs) {
+        const file = path.join(e.parentPath, e.name);
+        const key = templateKey(file, dir);
+        const entry = Object.hasOwn(templates, key) ? templates[key] : undefined;
+        if (!entry) problems.push('missing ' + key);
+        else if (entry.hash !== sourceHash(readFileSync(file, 'utf8'))) problems.push('stale ' + key);
+      }
+      console.log(JSON.stringify({ count: hbs.length, entries: Object.keys(templates).length, problems }));
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: installed, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout) as { count: number; entries: number; problems: string[] };
+    expect(report.problems).toEqual([]);
+    expect(report.count).toBeGreaterThan(0);
+    expect(report.entries).toBe(report.count);
+  });
+
+  it('the runs could not have fetched it: the same npx without the install finds no registry', () => {
+    const elsewhere = path.join(work, 'no-install');
+    mkdirSync(elsewhere);
+    const result = spawnSync('npx', ['create-secure-mcp', 'app', '--yes', '--no-install', '--no-git'], { cwd: elsewhere, env: offlineEnv, encoding: 'utf8', timeout: 120_000 });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/ENOTCACHED|ECONNREFUSED|offline/);
+    expect(existsSync(path.join(elsewhere, 'app'))).toBe(false);
+  });
+
+  for (const [how, key] of [['npx create-secure-mcp', 'npx'], ['npm create secure-mcp', 'create']] as const) {
+    it(`${how} generates a project through the installed package`, () => {
+      const project = projects[key];
+      for (const file of ['package.json', 'src/server.ts', 'README.md', '.env', 'secure-mcp.json']) {
+        expect(existsSync(path.join(project, file)), file).toBe(true);
+      }
+      expect(statSync(path.join(project, '.env')).mode & 0o777).toBe(0o600);
+      // The generator that ran records its version: ours, from the tarball.
+      const manifest = JSON.parse(readFileSync(path.join(project, 'secure-mcp.json'), 'utf8')) as { generatorVersion: string };
+      expect(manifest.generatorVersion).toBe(VERSION);
+      expect(existsSync(path.join(project, 'node_modules'))).toBe(false); // --no-install
+    });
+  }
+});
