@@ -44,28 +44,23 @@ function viteTool() {
   };
 }
 
-// Every run gets its own empty folder inside one bench folder, and the folders are removed only at the
-// end: on a disk without a journal (this project's CI VM), ext4 skips inodes freed in the last 30 s
-// when it places a new file, so deleting each run's ~80 files before the next run made the next one
-// pay up to ~1 ms per file it creates — a tax on each tool's file count, not on its own work.
-const benchRoot = mkdtempSync(path.join(os.tmpdir(), 'csm-bench-'));
-process.on('exit', () => rmSync(benchRoot, { recursive: true, force: true }));
-let runCount = 0;
-
-/** One run in a new empty folder; returns its wall time in ms, or exits on failure. */
-function once(tool, record) {
-  const cwd = path.join(benchRoot, `run-${++runCount}`);
-  mkdirSync(cwd);
-  const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [tool.bin, ...tool.args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0 || !existsSync(path.join(cwd, tool.made))) {
-    console.error(`${tool.label} failed (exit ${result.status}): ${result.stderr}`);
-    process.exit(1);
-  }
-  if (record) tool.times.push(ms);
-  return ms;
-}
+// Where the runs happen: every run gets its own empty folder inside one bench folder, as projects share
+// a parent folder on a real machine, and the folders are removed only at the end. By default the bench
+// runs twice: on disk, in the repository's git-ignored tmp/, and in memory (/dev/shm, where present);
+// CSM_BENCH_DIR names one folder instead. Both figures are printed because they differ for a reason that
+// is not either tool's work: on a disk without a journal (the VM this was measured on) ext4 skips inodes
+// freed in the last 30 s when it places a new file, so after a test run has churned through thousands of
+// files, creating one costs up to ~1 ms instead of ~0.03 ms — a tax on each tool's file count (ours
+// writes ~80 files, create-vite ~10). Deleting each run's folder before the next run did the same to the
+// bench itself.
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const locations = process.env.CSM_BENCH_DIR
+  ? [{ name: 'CSM_BENCH_DIR', dir: process.env.CSM_BENCH_DIR }]
+  : [{ name: 'disk', dir: path.join(repoRoot, 'tmp') }, ...(existsSync('/dev/shm') ? [{ name: 'memory (tmpfs)', dir: '/dev/shm/csm-bench' }] : [])];
+const cleanups = [];
+process.on('exit', () => {
+  for (const cleanup of cleanups) cleanup();
+});
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -73,17 +68,56 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
-const summary = (tool) => `  ${tool.label}\n    median ${fmt(median(tool.times))}   min ${fmt(Math.min(...tool.times))}   max ${fmt(Math.max(...tool.times))}`;
+const summary = (tool, times) => `  ${tool.label}\n    median ${fmt(median(times))}   min ${fmt(Math.min(...times))}   max ${fmt(Math.max(...times))}`;
 
-// One unrecorded run each warms the file cache; then pairs, alternating which tool goes first.
-const tools = vite ? [ours, vite] : [ours];
-for (const tool of tools) once(tool, false);
-const pairRatios = [];
-for (let i = 0; i < runs; i++) {
-  const order = i % 2 === 0 ? tools : [...tools].reverse();
-  const ms = new Map(order.map((tool) => [tool, once(tool, true)]));
-  if (vite) pairRatios.push(ms.get(ours) / ms.get(vite));
+function measure(location) {
+  const parentExisted = existsSync(location.dir);
+  mkdirSync(location.dir, { recursive: true });
+  const benchRoot = mkdtempSync(path.join(location.dir, 'csm-bench-'));
+  cleanups.push(() => {
+    rmSync(benchRoot, { recursive: true, force: true });
+    if (!parentExisted) rmSync(location.dir, { recursive: true, force: true });
+  });
+  let runCount = 0;
+  const times = new Map([[ours, []], [vite, []]]);
+
+  /** One run in a new empty folder; returns its wall time in ms, or exits on failure. */
+  function once(tool, record) {
+    const cwd = path.join(benchRoot, `run-${++runCount}`);
+    mkdirSync(cwd);
+    const started = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [tool.bin, ...tool.args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (result.status !== 0 || !existsSync(path.join(cwd, tool.made))) {
+      console.error(`${tool.label} failed (exit ${result.status}): ${result.stderr}`);
+      process.exit(1);
+    }
+    if (record) times.get(tool).push(ms);
+    return ms;
+  }
+
+  // One unrecorded run each warms the file cache; then pairs, alternating which tool goes first.
+  const tools = vite ? [ours, vite] : [ours];
+  for (const tool of tools) once(tool, false);
+  const pairRatios = [];
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? tools : [...tools].reverse();
+    const ms = new Map(order.map((tool) => [tool, once(tool, true)]));
+    if (vite) pairRatios.push(ms.get(ours) / ms.get(vite));
+  }
+
+  console.log(`${location.name}: ${location.dir}`);
+  console.log(summary(ours, times.get(ours)));
+  if (vite) {
+    console.log(summary(vite, times.get(vite)));
+    console.log(`  ratio ours / create-vite: ${(median(times.get(ours)) / median(times.get(vite))).toFixed(2)} (medians), ${median(pairRatios).toFixed(2)} (median of paired runs)`);
+  }
 }
+
+console.log(`scaffold wall time, ${runs} runs each${vite ? ', alternating' : ''} (node ${process.version}, ${os.cpus().length} cores)`);
+if (!vite) console.log('  create-vite is not installed (npm install, it is a devDependency): no comparison');
+if (runs < 10) console.log('  (fewer than 10 runs: a rough figure)');
+for (const location of locations) measure(location);
 
 const baseline = [];
 for (let i = 0; i < 5; i++) {
@@ -91,14 +125,4 @@ for (let i = 0; i < 5; i++) {
   spawnSync(process.execPath, ['-e', '0']);
   baseline.push(Number(process.hrtime.bigint() - started) / 1e6);
 }
-
-console.log(`scaffold wall time, ${runs} runs each${vite ? ', alternating' : ''} (node ${process.version}, ${os.cpus().length} cores)`);
-console.log(summary(ours));
-if (vite) {
-  console.log(summary(vite));
-  console.log(`  ratio ours / create-vite: ${(median(ours.times) / median(vite.times)).toFixed(2)} (medians), ${median(pairRatios).toFixed(2)} (median of paired runs)`);
-  if (runs < 10) console.log('  (fewer than 10 runs: a rough figure)');
-} else {
-  console.log('  create-vite is not installed (npm install, it is a devDependency): no comparison');
-}
-console.log(`  for scale: node -e 0 median ${fmt(median(baseline))}`);
+console.log(`for scale: node -e 0 median ${fmt(median(baseline))}`);

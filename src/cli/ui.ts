@@ -32,6 +32,12 @@ export function createUi(streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.W
     yellow: paint(33, 39),
     cyan: paint(36, 39),
   };
+  // A reader that goes away (`… | head`) is not an error of ours: stop writing, never crash on EPIPE.
+  for (const stream of [streams.stdout, streams.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   const out = (text: string): void => void streams.stdout.write(`${text}\n`);
   const err = (text: string): void => void streams.stderr.write(`${text}\n`);
 

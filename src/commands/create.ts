@@ -13,7 +13,6 @@ import type { Plan } from '../generate/plan-types.js';
 import { planProject } from '../generate/plan.js';
 import { renderPlan } from '../generate/render.js';
 import { type CleanupRegistry, conflictingEntries, removeCreatedTarget, writeProject } from '../generate/write.js';
-import { runPostSteps } from '../post/run.js';
 import { CATALOG, type PackageManager, servesHttp } from '../options/options.js';
 import { API_KEYS_PATH, DEV_KEY_PATH } from '../features/auth-api-key.js';
 import { toPackageName } from '../options/package-name.js';
@@ -90,7 +89,11 @@ export async function createProject(command: CreateCommand, deps: CreateDeps): P
   const unregister = written.createdTarget ? deps.cleanup.add(() => removeCreatedTarget(targetDir)) : () => {};
   let report;
   try {
-    report = await runPostSteps(plan.postSteps, { targetDir, packageManager: spec.packageManager, step: deps.ui.step });
+    // Loaded only when a step runs (it brings execa).
+    report =
+      plan.postSteps.length === 0
+        ? { done: [], notes: [] }
+        : await (await import('../post/run.js')).runPostSteps(plan.postSteps, { targetDir, packageManager: spec.packageManager, step: deps.ui.step });
   } finally {
     unregister();
   }

@@ -4,7 +4,7 @@
  * rendering as nothing). Values reach code through the `json` helper, never raw interpolation.
  * Features' section files are rendered first; their blocks fill the `{{slot}}`s of the shared files.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
 import { packageManagerInfo } from '../package-managers.js';
 import { PROJECT_VERSIONS } from '../project-versions.js';
@@ -24,11 +24,9 @@ export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion
   const needsHandlebars = plan.sections.length > 0 || plan.files.some((file) => file.source.kind === 'template' && file.source.render);
   const loader = needsHandlebars ? await createTemplateLoader() : undefined;
   if (loader) registerHelpers(loader.env, spec);
-  // Reads run together; rendering itself is synchronous.
-  const [sources, sectionSources] = await Promise.all([
-    Promise.all(plan.files.map((file) => (file.source.kind === 'template' ? readFile(file.source.file) : undefined))),
-    Promise.all(plan.sections.map((section) => readFile(section.file, 'utf8'))),
-  ]);
+  // Synchronous reads: ~100 small files are read faster than the promise round trips would take.
+  const sources = plan.files.map((file) => (file.source.kind === 'template' ? readFileSync(file.source.file) : undefined));
+  const sectionSources = plan.sections.map((section) => readFileSync(section.file, 'utf8'));
 
   const slots = new Map<string, FileSlots>();
   const slotsOf = (file: string): FileSlots => {

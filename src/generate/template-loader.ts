@@ -92,12 +92,25 @@ export function templateKey(file: string, templatesDir: string = TEMPLATES_DIR):
 }
 
 /** The bundle the build wrote beside this module (dist/generate/); none beside src/generate/. */
-export const DEFAULT_BUNDLE_URL = new URL('./precompiled-templates.js', import.meta.url);
+export const DEFAULT_BUNDLE_URL = new URL('../generate/precompiled-templates.js', import.meta.url);
 
 const require = createRequire(import.meta.url);
 
+/**
+ * handlebars/runtime: its single-file build when present (the same runtime of the same release, loaded
+ * in ~3.5 ms instead of ~7 ms for the ~20 CommonJS files behind `handlebars/runtime`), else the
+ * package's `handlebars/runtime` entry.
+ */
+function loadRuntime(): HandlebarsModule {
+  try {
+    return require('handlebars/dist/handlebars.runtime.js') as HandlebarsModule;
+  } catch {
+    return require('handlebars/runtime') as HandlebarsModule;
+  }
+}
+
 export async function createTemplateLoader(options: TemplateLoaderOptions = {}): Promise<TemplateLoader> {
-  const runtime = require('handlebars/runtime') as HandlebarsModule;
+  const runtime = loadRuntime();
   const env = runtime.create() as unknown as HandlebarsEnv;
   const bundle = options.bundle === undefined ? await loadDefaultBundle() : usable(options.bundle);
   const templatesDir = options.templatesDir ?? TEMPLATES_DIR;

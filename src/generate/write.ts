@@ -43,9 +43,9 @@ export async function writeProject(files: readonly RenderedFile[], options: Writ
   const removeStaging = (): void => rmSync(staging, { recursive: true, force: true });
   const unregisterStaging = options.cleanup.add(removeStaging);
   try {
-    // Staging is synchronous: a hundred small files cost less written in a row than queued on the
-    // thread pool (measured: ~5 ms against ~15 ms, and far steadier on a busy machine). 'wx' refuses
-    // anything already there, so nothing is written through a link even inside the fresh staging folder.
+    // Folders and files are staged synchronously: ~80 small files cost less written in a row than
+    // queued on the thread pool (measured here: ~5 ms against ~14 ms, and steadier on a busy machine).
+    // 'wx' refuses anything already there, so nothing is written through a link, even in staging.
     const destinations = files.map((file) => resolveInside(staging, file.path));
     const dirs = [...new Set(destinations.map((destination) => path.dirname(destination)))].sort();
     for (const dir of dirs) mkdirSync(dir, { recursive: true, mode: DIR_MODE });
@@ -55,7 +55,7 @@ export async function writeProject(files: readonly RenderedFile[], options: Writ
       staged += 1;
       if (options.failAfter?.stage === staged) throw new Error(`injected failure after staging ${staged} files`);
     });
-    // writeFile's mode is filtered by the umask: set the exact modes, together.
+    // writeFile's mode is filtered by the umask: set the exact modes, in one batch.
     await Promise.all(files.map((file, i) => chmod(destinations[i] as string, file.mode)));
 
     if (!targetExisted) {

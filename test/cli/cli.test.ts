@@ -113,7 +113,8 @@ describe('create-secure-mcp as a process without a TTY', () => {
     const store = JSON.parse(readFileSync(path.join(target, 'api-keys.json'), 'utf8'));
     expect(store.version).toBe(1);
     expect(store.keys[0].hash).toBe(`sha256:${createHash('sha256').update(key).digest('hex')}`);
-    expect(JSON.stringify(store)).not.toContain(key.split('_')[2]);
+    // The secret is everything after `smcp_<id>_` (base64url may itself contain `_`).
+    expect(JSON.stringify(store)).not.toContain(key.slice('smcp_'.length + 12 + 1));
     for (const file of ['api-keys.json', '.secrets/dev-api-key']) expect(statSync(path.join(target, file)).mode & 0o777).toBe(0o600);
     expect(run.stdout + run.stderr).not.toContain(key);
     expect(run.stdout).toContain(path.join(target, '.secrets', 'dev-api-key'));
