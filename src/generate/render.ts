@@ -84,6 +84,8 @@ function run(loader: TemplateLoader, file: string, source: string, context: File
 interface HelperOptions {
   readonly hash: Record<string, unknown>;
   readonly data: { readonly root: FileContext };
+  /** Present in block form: renders the block's own content (the fallback). */
+  readonly fn?: (context: unknown) => string;
 }
 
 function registerHelpers(hb: HandlebarsEnv, spec: ProjectSpec): void {
@@ -107,9 +109,12 @@ function registerHelpers(hb: HandlebarsEnv, spec: ProjectSpec): void {
     if (typeof script !== 'string') throw new Error('run needs a script name');
     return pm.run(script, typeof scriptArgs === 'string' ? scriptArgs : undefined);
   });
-  // {{slot "name"}} / {{slot "name" inline=true}}: what the features put into this file (slots.ts).
-  hb.registerHelper('slot', (name: unknown, options: HelperOptions) => {
+  // {{slot "name"}}, {{slot "name" inline=true}}, {{#slot "name"}}fallback{{/slot}}: what the features
+  // put into this file (slots.ts).
+  hb.registerHelper('slot', function (this: unknown, name: unknown, options: HelperOptions) {
     if (typeof name !== 'string') throw new Error('slot needs a name');
-    return options.data.root.slots.fill(name, options.hash.inline === true);
+    const { slots } = options.data.root;
+    if (options.fn) return slots.fillBlock(name) ?? options.fn(this);
+    return slots.fill(name, options.hash.inline === true);
   });
 }

@@ -2,7 +2,9 @@
  * Slots: how features add to a shared template without the template knowing them. A shared template
  * writes `{{slot "name"}}`; each feature's `sections/<file>` holds blocks that start with a line
  * `@@slot name`. Block contributions are joined by newlines (a slot alone on its line vanishes when
- * nobody fills it); `{{slot "name" inline=true}}` joins them with nothing, for lists inside a sentence.
+ * nobody fills it); `{{slot "name" inline=true}}` joins them with nothing, for lists inside a sentence;
+ * `{{#slot "name"}}fallback{{/slot}}` renders its own content only when nobody fills the slot (the
+ * "not applicable" text of a checklist row, say), so the shared file needs no conditional for it.
  * A block for a slot its file does not have is an error, so no contribution is silently dropped.
  */
 import { CliError } from '../errors.js';
@@ -45,6 +47,13 @@ export class FileSlots {
     const parts = this.#parts.get(slot) ?? [];
     if (parts.length === 0) return inline ? '' : EMPTY_SLOT;
     return parts.join(inline ? '' : '\n');
+  }
+
+  /** Block form: the contributions as whole lines, or undefined so the template's fallback renders. */
+  fillBlock(slot: string): string | undefined {
+    this.#used.add(slot);
+    const parts = this.#parts.get(slot) ?? [];
+    return parts.length === 0 ? undefined : `${parts.join('\n')}\n`;
   }
 
   /** Throws when a contribution names a slot the template never rendered. */

@@ -46,6 +46,15 @@ describe('slots', () => {
     expect(doc).toBe('# srv\ntools: `whoami`, `read_file`.\n| base |\n| files |\n| npm run test |\nend\n');
   });
 
+  it('a block slot renders its fallback only when nobody fills it', async () => {
+    const files = {
+      'base/DOC.md.hbs': 'a\n{{#slot "row"}}\n| n/a |\n{{/slot}}\nb\n',
+      'files/sections/DOC.md.hbs': '@@slot row\n| files |\n',
+    };
+    expect(await renderDoc(files, true)).toBe('a\n| files |\nb\n');
+    expect(await renderDoc(files, false)).toBe('a\n| n/a |\nb\n');
+  });
+
   it('an empty slot alone on its line leaves no blank line', async () => {
     expect(await renderDoc({ 'base/DOC.md.hbs': 'a\n{{slot "rows"}}\nb {{slot "x"}}c\n', 'files/x.txt': '' }, false)).toBe('a\nb c\n');
   });
