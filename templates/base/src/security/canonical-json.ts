@@ -65,7 +65,7 @@ export function canonicalJson(value: unknown): string {
   try {
     return write(value);
   } catch {
-    // UNHANDLED, or a cycle / very deep value: the reference gives the bytes (or throws) exactly as before.
+    // UNHANDLED, or a cycle / very deep value: the reference implementation gives the same bytes (or throws).
     return canonicalJsonReference(value);
   }
 }

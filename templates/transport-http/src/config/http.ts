@@ -37,7 +37,7 @@ export interface HttpConfig {
 export interface HttpConfigContext {
   root: string;
   problems: string[];
-  /** Auth `none` (chosen when the project was generated): loopback only. */
+  /** This project's HTTP runs with auth `none`: loopback binds only. */
   authNone: boolean;
 }
 

@@ -1,5 +1,5 @@
 // The HTTP application: a pure function of its dependencies (no listen), so tests drive it directly.
-// Guards by ORDER (DESIGN §4): security headers → Host/Origin → CORS (only if configured) → 405 for
+// Guards by ORDER (each control sits where it can enforce: see SECURITY.md): security headers → Host/Origin → CORS (only if configured) → 405 for
 // anything but POST /mcp → declared body size (413) → per-IP limit → authenticator routes →
 // body read (413) + JSON-RPC parse (415/400) → authentication (401) → per-principal, per-(principal,
 // tool) and concurrency limits (429) → the SDK handler (scopes → 403 insufficient_scope) → JSON 404 →

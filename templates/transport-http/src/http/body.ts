@@ -112,7 +112,7 @@ function parseBody(raw: unknown, req: McpRequest, res: McpResponse, next: Next):
  * Content type (415), then the body read as bytes (cut off at maxBytes → 413 via the error handler),
  * then JSON-RPC parsing (400). A compressed body (Content-Encoding gzip, deflate, br, zstd where Node
  * has it; anything else is 415) still goes through express.raw, which inflates it and applies the
- * limit to the inflated bytes, exactly as before the hand-written reader.
+ * limit to the inflated bytes.
  */
 export function parseJsonRpc(maxBytes: number): Middleware {
   const readEncoded = express.raw({ type: () => true, limit: maxBytes });
