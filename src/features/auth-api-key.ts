@@ -44,19 +44,27 @@ export const apiKeyFeature: Feature = {
   applies: (spec) => servesHttp(spec.transport) && spec.auth === 'api-key',
   contributions: () => ({
     scripts: { keys: 'node dist/cli/keys.js' },
-    config: { key: 'apiKeys', module: 'api-keys', parse: 'parseApiKeysConfig', type: 'ApiKeysConfig', doc: 'API-key auth (API_KEYS_FILE).' },
+    config: {
+      key: 'apiKeys',
+      module: 'api-keys',
+      parse: 'parseApiKeysConfig',
+      type: 'ApiKeysConfig',
+      doc: 'API-key auth (API_KEYS_FILE).',
+      sensitivePaths: "[['API_KEYS_FILE', s.file]]",
+    },
     env: [
       {
         comment: [
           'API keys: the file of hashed keys (SHA-256 only, never a key), written by the keys script',
           '(create | list | revoke) atomically with mode 0600. A revoke counts from the next request, no',
-          'restart. A file others can WRITE stops the server; one others can read is warned about.',
+          'restart. A file others can WRITE, or another user owns, or in a folder another user owns or',
+          'group/others can write, stops the server; one others can only read is warned about.',
           `The development key the generator made is in ${DEV_KEY_PATH} (git-ignored).`,
         ],
         variables: [
           {
             name: 'API_KEYS_FILE',
-            meaning: 'hashed API keys (SHA-256 only), managed with the `keys` script; mode 0600 (a file others can write stops the server)',
+            meaning: 'hashed API keys (SHA-256 only), managed with the `keys` script; mode 0600, owned by the server\'s user, in a folder only it can write (otherwise the server will not start)',
             default: '`./api-keys.json`',
             example: './api-keys.json',
           },

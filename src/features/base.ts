@@ -26,13 +26,14 @@ export const baseFeature: Feature = {
       {
         comment: [
           "REQUIRED. Key of the audit log's HMAC chain: at least 43 characters of randomness (32 bytes,",
-          'base64url). Placeholders are refused. Keep it secret; rotating it means starting a new audit log.',
+          'base64url). Placeholders and low-entropy keys (repeated or sequential characters) are refused.',
+          'Keep it secret; rotating it means starting a new audit log.',
           `Generate: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`,
         ],
         variables: [
           {
             name: 'AUDIT_HMAC_KEY',
-            meaning: "**secret.** Key of the audit log's HMAC chain; at least 43 characters (32 random bytes, base64url)",
+            meaning: "**secret.** Key of the audit log's HMAC chain; at least 43 characters (32 random bytes, base64url); low-entropy keys are refused",
             default: 'required; the generator wrote a random one to `.env`',
             example: '',
             live: true,
@@ -54,8 +55,15 @@ export const baseFeature: Feature = {
         ],
       },
       {
-        comment: ['Audit log (JSON lines, HMAC-chained, one writer per file; check it with the audit:verify script).'],
-        variables: [{ name: 'AUDIT_LOG_FILE', meaning: 'the audit log (JSON lines)', default: '`./logs/audit.log`', example: './logs/audit.log' }],
+        comment: [
+          'Audit log: a directory of HMAC-chained JSON-lines segments, one per server process (several',
+          'processes write side by side); a segment rolls over past AUDIT_SEGMENT_MAX_BYTES. Check it with the',
+          'audit:verify script. (AUDIT_LOG_FILE, the old single-file log, is refused: set AUDIT_LOG_DIR.)',
+        ],
+        variables: [
+          { name: 'AUDIT_LOG_DIR', meaning: 'the audit log directory: one segment file per server process', default: '`./logs/audit`', example: './logs/audit' },
+          { name: 'AUDIT_SEGMENT_MAX_BYTES', meaning: 'a segment rolls over into a new, linked one past this size (64 KiB … 1 GiB)', default: '`67108864` (64 MiB)', example: '67108864' },
+        ],
       },
       {
         comment: ['Operational log level (stderr): fatal, error, warn, info, debug, trace, silent.'],
@@ -66,7 +74,7 @@ export const baseFeature: Feature = {
       '# Local settings and secrets of this project. Git-ignored: never commit this file.',
       '# Every variable is documented in .env.example. Created by create-secure-mcp.',
       '',
-      "# Key of the audit log's HMAC chain (32 random bytes). Rotating it starts a new log file.",
+      "# Key of the audit log's HMAC chain (32 random bytes). Rotating it means starting a new audit log directory.",
       `AUDIT_HMAC_KEY=${env.randomBytes(32).toString('base64url')}`,
     ],
     gitignore: ['# Secrets and local state: never committed.', '.env', '.env.*', '!.env.example', '.secrets/', '*.pem', '*.key', 'logs/', '', '# Build and tool output.', 'node_modules/', 'dist/', 'coverage/', '*.tsbuildinfo'],

@@ -18,7 +18,8 @@ export const httpFeature: Feature = {
       type: 'HttpConfig',
       extraArgs: `authNone: ${spec.auth === 'none'}`,
       comment: spec.auth === 'none' ? 'Auth `none`: HTTP may only bind a loopback address.' : undefined,
-      doc: 'HTTP transport (HOST, PORT, PUBLIC_URL, ALLOWED_HOSTS, ALLOWED_ORIGINS, TLS_*, TRUST_PROXY, HTTP_*).',
+      doc: `HTTP transport (HOST, PORT, PUBLIC_URL, ALLOWED_HOSTS, ALLOWED_ORIGINS, TLS_*, TRUST_PROXY, HTTP_*${spec.auth === 'none' ? '' : ', AUTH_FAILURE_POINTS'}).`,
+      sensitivePaths: "s.tls ? [['TLS_KEY_FILE', s.tls.keyFile]] : []",
     },
     env: [
       {
@@ -62,16 +63,18 @@ export const httpFeature: Feature = {
         comment: ['TLS (>= 1.2): PEM files; the cert:dev script makes a self-signed development pair in .secrets/tls/.'],
         variables: [
           { name: 'TLS_CERT_FILE', meaning: 'certificate (PEM) to serve HTTPS (TLS ≥ 1.2); set both TLS files or neither', default: 'unset', example: './.secrets/tls/dev-cert.pem' },
-          { name: 'TLS_KEY_FILE', meaning: '**secret.** its private key (PEM); mode 0600', default: 'unset', example: './.secrets/tls/dev-key.pem' },
+          { name: 'TLS_KEY_FILE', meaning: '**secret.** its private key (PEM); mode 0600, owned by the server\'s user (group/other bits, another owner or a folder others can write stop the server)', default: 'unset', example: './.secrets/tls/dev-key.pem' },
         ],
       },
       {
         comment: [
           'TRUST_PROXY: proxies whose X-Forwarded-For is believed for the per-IP limit: IPs/CIDRs or `loopback`.',
-          '`true` (believe anyone) is refused. Unset: the socket address is the client (IPv6 counted per /64).',
+          '`true` (believe anyone) is refused, and so is a range covering public address space: private, loopback,',
+          'link-local and unique-local ranges only, or a public proxy\'s single address (/32, /128).',
+          'Unset: the socket address is the client (IPv6 counted per /64).',
         ],
         variables: [
-          { name: 'TRUST_PROXY', meaning: 'proxies whose `X-Forwarded-For` is believed: IPs/CIDRs or `loopback`; `true` is refused. Also what lets a non-loopback `HOST` run without TLS (the proxy terminates it)', default: 'unset', example: '10.0.0.5/32' },
+          { name: 'TRUST_PROXY', meaning: 'proxies whose `X-Forwarded-For` is believed: IPs/CIDRs or `loopback`; `true` and ranges covering public address space are refused (private, loopback, link-local and unique-local ranges only, or a single public address). Also what lets a non-loopback `HOST` run without TLS (the proxy terminates it)', default: 'unset', example: '10.0.0.5/32' },
         ],
       },
       {
@@ -89,6 +92,20 @@ export const httpFeature: Feature = {
           { name: 'HTTP_MAX_CONCURRENT_CALLS', meaning: 'running `tools/call` requests per principal (429 above)', default: '`8`', example: '8' },
         ],
       },
+      ...(spec.auth === 'none'
+        ? []
+        : [
+            {
+              comment: [
+                'AUTH_FAILURE_POINTS: failed authentications one client address (IPv6: its /64) may make per',
+                'RATE_LIMIT_WINDOW_SECONDS; past it the address gets 429 before its credential is checked, even a',
+                'good one, until the window ends. Many users behind one NAT share that budget: see SECURITY.md.',
+              ],
+              variables: [
+                { name: 'AUTH_FAILURE_POINTS', meaning: 'failed authentications per client address per window before 429 (the address is then refused before any credential is checked)', default: '`20`', example: '20' },
+              ],
+            },
+          ]),
     ],
   }),
 };

@@ -62,6 +62,14 @@ export interface ConfigSection {
   readonly optional?: boolean;
   /** Documentation of the Config property. */
   readonly doc: string;
+  /**
+   * Files and folders this section names that hold secrets, keys, logs or data: a TypeScript expression
+   * over `s` (the parsed section; possibly undefined when optional) of type `NamedPath[]`, i.e.
+   * `[variable, absolute path][]`. No folder a section exposes may contain or lie inside one of them.
+   */
+  readonly sensitivePaths?: string;
+  /** Folders whose content this section's tools hand to clients (a sandbox): same form as sensitivePaths. */
+  readonly exposedFolders?: string;
 }
 
 /** Tools a feature registers: `src/tools/<module>.ts` exports `factory(config)` returning definitions. */

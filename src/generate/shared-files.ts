@@ -5,7 +5,7 @@
  * conditional about which features are present; each line here comes from a feature that applies.
  */
 import { CliError } from '../errors.js';
-import type { Contributions, FeatureId, SlotText } from '../features/types.js';
+import type { ConfigSection, Contributions, FeatureId, SlotText } from '../features/types.js';
 import type { ProjectSpec } from '../options/project-spec.js';
 import { PROJECT_VERSIONS } from '../project-versions.js';
 import type { PackageManagerInfo } from '../package-managers.js';
@@ -125,6 +125,7 @@ function configFeatures(contributions: readonly Contribution[]): string {
     "// The settings of this project's features, each parsed by its own module in src/config/ and",
     '// composed here; src/config.ts adds them to the core settings. Guards against a setting read',
     '// anywhere else: every section validates its own variables and reports one problem per bad one.',
+    "import type { NamedPath } from '../security/file-policy.js';",
   ];
   if (sections.length === 0) {
     return `${[
@@ -136,6 +137,7 @@ function configFeatures(contributions: readonly Contribution[]): string {
       'export function parseFeatureConfig(_env: Record<string, string | undefined>, _ctx: { root: string; problems: string[] }): FeatureConfig | undefined {',
       '  return {};',
       '}',
+      ...namedPathLists(sections),
     ].join('\n')}\n`;
   }
   const imports = sections.map((s) => `import { ${s.parse}, type ${s.type} } from './${s.module}.js';`);
@@ -160,7 +162,41 @@ function configFeatures(contributions: readonly Contribution[]): string {
     `  if (ctx.problems.length > before${required}) return undefined;`,
     `  return { ${sections.map((s) => s.key).join(', ')} };`,
     '}',
+    ...namedPathLists(sections),
   ].join('\n')}\n`;
+}
+
+/**
+ * featureSensitivePaths and featureExposedFolders: what each section declared (ConfigSection's
+ * sensitivePaths and exposedFolders), so src/config.ts can refuse a sandbox that holds a secret without
+ * knowing which features exist.
+ */
+function namedPathLists(sections: readonly ConfigSection[]): string[] {
+  const list = (name: string, field: 'sensitivePaths' | 'exposedFolders', doc: string): string[] => {
+    const declared = sections.filter((s) => s[field] !== undefined);
+    if (declared.length === 0) {
+      return ['', `/** ${doc} None in this project. */`, `export function ${name}(_config: FeatureConfig): NamedPath[] {`, '  return [];', '}'];
+    }
+    return [
+      '',
+      `/** ${doc} */`,
+      `export function ${name}(config: FeatureConfig): NamedPath[] {`,
+      '  const paths: NamedPath[] = [];',
+      ...declared.flatMap((s) => [
+        '  {',
+        `    const s = config.${s.key};`,
+        `    const declared: NamedPath[] = ${s[field] as string};`,
+        '    paths.push(...declared);',
+        '  }',
+      ]),
+      '  return paths;',
+      '}',
+    ];
+  };
+  return [
+    ...list('featureSensitivePaths', 'sensitivePaths', 'Files and folders of the sections that hold secrets, keys, logs or data, by the variable naming each.'),
+    ...list('featureExposedFolders', 'exposedFolders', 'Folders whose content tools hand to clients: none may contain or lie inside a sensitive path.'),
+  ];
 }
 
 function toolsIndex(contributions: readonly Contribution[]): string {

@@ -32,7 +32,7 @@ function npx(pkg: string, command: string) {
 async function startHttp(project: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [path.join(project, 'dist', 'transports', 'http.js')], {
     cwd: project,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', AUDIT_LOG_FILE: path.join(project, 'logs', `real-clients-${Date.now()}.log`) },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', AUDIT_LOG_DIR: path.join(project, 'logs', `real-clients-${Date.now()}`) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -4,7 +4,7 @@
 // a clean install exactly from the lockfile — and runs the project's `test` script through the manager.
 // Slow (a few installs, about a minute with warm caches): progress lines with seconds go to stderr.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,10 +106,16 @@ function checkManager(pm: PackageManager): void {
   }, 600_000);
 
   it(`${pm}: the silent run prints exactly what the script prints`, () => {
-    const log = path.join(work, `empty-${pm}.log`);
-    writeFileSync(log, '');
+    // A one-record audit log folder, written with the project's own key (from its .env).
+    const log = path.join(work, `audit-${pm}`);
+    const write = `const { loadConfig } = await import('./dist/config.js'); const { AuditLog } = await import('./dist/security/audit.js');
+      const log = AuditLog.open({ dir: ${JSON.stringify(log)}, key: loadConfig().auditHmacKey });
+      log.write({ correlationId: 'c', principal: 'local', tool: 'whoami', outcome: 'ok', durationMs: 0, args: {} }); log.close();`;
+    const written = spawnSync(process.execPath, ['--input-type=module', '-e', write], { cwd: project(), env, encoding: 'utf8' });
+    expect(written.status, written.stderr).toBe(0);
     const direct = spawnSync(process.execPath, ['dist/cli/audit-verify.js', log], { cwd: project(), env, encoding: 'utf8' });
     expect(direct.status, direct.stderr).toBe(0);
+    expect(direct.stdout).toContain('OK: 3 records');
     const silent = step(`${pm}: ${info.runSilent('audit:verify', log)}`, () => sh(info.runSilent('audit:verify', log), project(), 120_000));
     expect(silent.status, silent.output).toBe(0);
     expect(silent.stdout).toBe(direct.stdout);

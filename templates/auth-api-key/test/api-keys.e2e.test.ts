@@ -48,11 +48,15 @@ describe('API keys over HTTP', () => {
     const bad = await callTool(s.port, 'whoami', {}, { authorization: `Bearer ${forged}` });
     expect(bad.status).toBe(401);
     expect(bad.headers['www-authenticate']).toBe('Bearer realm="mcp", error="invalid_token"');
-    expect(s.audit().map((l) => [l.outcome, l.principal])).toEqual([
-      ['unauthenticated', null],
-      ['unauthenticated', null],
+    // Refusals before authentication are counted per address: the first is written at once, the second
+    // is counted into the line written when the window ends (here: when the log closes).
+    expect(s.audit().map((l) => [l.outcome, l.principal, l.count])).toEqual([['unauthenticated', null, 1]]);
+    s.runtime.audit.close();
+    expect(s.audit().map((l) => [l.outcome, l.principal, l.count])).toEqual([
+      ['unauthenticated', null, 1],
+      ['unauthenticated', null, 1],
     ]);
-    const raw = fs.readFileSync(s.config.auditLogFile, 'utf8') + s.logs();
+    const raw = fs.readFileSync(s.runtime.audit.file, 'utf8') + s.logs();
     expect(raw).not.toContain(forged.slice(18));
     expect(raw).not.toContain(reader.slice(18));
   });
@@ -73,6 +77,6 @@ describe('API keys over HTTP', () => {
     const body = res.body.startsWith('{') ? JSON.parse(res.body) : JSON.parse(res.body.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
     expect(JSON.parse(textOf(body.result))).toMatchObject({ principal: 'apikey:reader', kind: 'apikey', scopes: ['test:read'] });
     expect(s.audit()).toMatchObject([{ outcome: 'ok', principal: 'apikey:reader', tool: 'whoami' }]);
-    expect(fs.readFileSync(s.config.auditLogFile, 'utf8')).not.toContain(reader.slice(18));
+    expect(fs.readFileSync(s.runtime.audit.file, 'utf8')).not.toContain(reader.slice(18));
   });
 });

@@ -172,6 +172,50 @@ describe('keys file reload and file policy', () => {
     }
   });
 
+  test('a keys file in a folder group or others can write stops the start-up, naming API_KEYS_FILE and the fix', () => {
+    const dir = tempDir('mcp-keys-');
+    const file = path.join(dir, 'api-keys.json');
+    writeKeysFile(file, { version: 1, keys: [] });
+    fs.chmodSync(dir, 0o777);
+    expect(() => createAuthenticator(testConfig({ API_KEYS_FILE: file }), capturedLogger().logger)).toThrow(/API_KEYS_FILE .*its folder .* writable by group or others .*chmod go-w/);
+    fs.chmodSync(dir, 0o1777); // the sticky bit is no excuse: a missing or replaced file could be planted
+    expect(() => createAuthenticator(testConfig({ API_KEYS_FILE: file }), capturedLogger().logger)).toThrow(/writable by group or others/);
+    fs.chmodSync(dir, 0o700);
+    expect(() => createAuthenticator(testConfig({ API_KEYS_FILE: file }), capturedLogger().logger)).not.toThrow();
+  });
+
+  // Making a file another user owns needs root. CI runs these as root; a developer's non-root run skips
+  // them (and only them), and under CI=true they are never skipped.
+  const asRoot = process.getuid?.() === 0 || process.env['CI'] === 'true';
+  test.skipIf(!asRoot)('a keys file owned by another user stops the start-up (even at 0600); handed over while running → every key refused (needs root to chown; skipped otherwise)', async () => {
+    const file = path.join(tempDir('mcp-keys-'), 'api-keys.json');
+    const frank = entry('frank', []);
+    writeKeysFile(file, { version: 1, keys: [frank.entry] });
+    fs.chownSync(file, 65534, 65534);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(() => createAuthenticator(testConfig({ API_KEYS_FILE: file }), capturedLogger().logger)).toThrow(/API_KEYS_FILE .* owned by another user \(uid 65534.*chown/);
+
+    fs.chownSync(file, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    const logs = capturedLogger();
+    const p = await probe(createAuthenticator(testConfig({ API_KEYS_FILE: file }), logs.logger));
+    try {
+      expect((await p.call(bearer(frank.key))).result.ok).toBe(true);
+      fs.chownSync(file, 65534, 65534);
+      expect((await p.call(bearer(frank.key))).result.ok).toBe(false);
+      expect(logs.text()).toContain('owned by another user');
+    } finally {
+      await p.close();
+    }
+  });
+
+  test.skipIf(!asRoot)('a keys file in a folder owned by another user stops the start-up (needs root to chown; skipped otherwise)', () => {
+    const dir = tempDir('mcp-keys-');
+    const file = path.join(dir, 'api-keys.json');
+    writeKeysFile(file, { version: 1, keys: [] });
+    fs.chownSync(dir, 65534, 65534);
+    expect(() => createAuthenticator(testConfig({ API_KEYS_FILE: file }), capturedLogger().logger)).toThrow(/API_KEYS_FILE .*its folder .* owned by another user.*chown/);
+  });
+
   test('a group/world-READABLE keys file is accepted with a warning (it holds only hashes)', () => {
     const file = path.join(tempDir('mcp-keys-'), 'api-keys.json');
     writeKeysFile(file, { version: 1, keys: [] });

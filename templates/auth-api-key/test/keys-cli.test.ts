@@ -125,4 +125,35 @@ describe('keys CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('writable by group or others');
   });
+
+  test('a keys file in a folder others can write is refused by the CLI too (exit 2), naming API_KEYS_FILE', () => {
+    const { file, run } = setup();
+    expect(run('create', '--name', 'x', '--scopes', '').code).toBe(0);
+    fs.chmodSync(path.dirname(file), 0o777);
+    try {
+      const r = run('create', '--name', 'y', '--scopes', '');
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/API_KEYS_FILE .*its folder .* writable by group or others/);
+    } finally {
+      fs.chmodSync(path.dirname(file), 0o700);
+    }
+  });
+
+  // The built HTTP entry, as the start:http script runs it: exit 1, the variable named, nothing on stdout.
+  test('the built HTTP entry exits 1 naming API_KEYS_FILE when the keys file\'s folder is writable by others', () => {
+    const dir = tempDir('mcp-keys-entry-');
+    const keysDir = path.join(dir, 'keys');
+    fs.mkdirSync(keysDir, { mode: 0o700 });
+    fs.chmodSync(keysDir, 0o777);
+    const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'transports', 'http.js')], {
+      // Empty values override anything the project's .env sets for these variables.
+      env: { PATH: process.env['PATH'] ?? '', HOST: '', PUBLIC_URL: '', ALLOWED_HOSTS: '', TLS_CERT_FILE: '', TLS_KEY_FILE: '', TRUST_PROXY: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_DIR: path.join(dir, 'audit'), ...serverTestEnv(dir), API_KEYS_FILE: path.join(keysDir, 'api-keys.json'), PORT: '0' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/API_KEYS_FILE .*writable by group or others/);
+    expect(r.stdout).toBe('');
+  });
 });

@@ -52,11 +52,15 @@ describe('OAuth over HTTP', () => {
     const bad = await callTool(s.port, 'whoami', {}, { authorization: `Bearer ${wrongAudience}` });
     expect(bad.status).toBe(401);
     expect(bad.headers['www-authenticate']).toBe(`Bearer error="invalid_token", resource_metadata="${metadataUrl}"`);
-    expect(s.audit().map((l) => [l.outcome, l.principal])).toEqual([
-      ['unauthenticated', null],
-      ['unauthenticated', null],
+    // Refusals before authentication are counted per address: the first is written at once, the second
+    // is counted into the line written when the window ends (here: when the log closes).
+    expect(s.audit().map((l) => [l.outcome, l.principal, l.count])).toEqual([['unauthenticated', null, 1]]);
+    s.runtime.audit.close();
+    expect(s.audit().map((l) => [l.outcome, l.principal, l.count])).toEqual([
+      ['unauthenticated', null, 1],
+      ['unauthenticated', null, 1],
     ]);
-    expect(fs.readFileSync(s.config.auditLogFile, 'utf8') + s.logs()).not.toContain(wrongAudience.split('.')[2]!);
+    expect(fs.readFileSync(s.runtime.audit.file, 'utf8') + s.logs()).not.toContain(wrongAudience.split('.')[2]!);
   });
 
   test('a token without the tool\'s scope → 403 insufficient_scope naming it; audited as denied', async () => {
@@ -75,6 +79,6 @@ describe('OAuth over HTTP', () => {
     expect(res.status).toBe(200);
     expect(JSON.parse(textOf(resultOf(res.body)))).toMatchObject({ principal: `oauth:${issuer.issuer}#alice`, kind: 'oauth', scopes: ['test:read'] });
     expect(s.audit()).toMatchObject([{ outcome: 'ok', principal: `oauth:${issuer.issuer}#alice`, tool: 'whoami' }]);
-    expect(fs.readFileSync(s.config.auditLogFile, 'utf8') + s.logs()).not.toContain(token.split('.')[2]!);
+    expect(fs.readFileSync(s.runtime.audit.file, 'utf8') + s.logs()).not.toContain(token.split('.')[2]!);
   });
 });

@@ -84,6 +84,12 @@ describe('OAuth authenticator (JWKS from OAUTH_JWKS_URL)', () => {
     expect(reasonOf(result)).toMatch(/ERR_JWT_CLAIM_VALIDATION_FAILED \(nbf/);
   });
 
+  test('a token issued in the future (iat 5 minutes ahead) → refused; within the 30 s leeway → accepted', async () => {
+    const { result } = await p.call(await issuer.sign({ aud: PUBLIC_URL, iat: now() + 300, exp: now() + 600 }));
+    expect(reasonOf(result)).toMatch(/"iat" is in the future/);
+    expect((await p.call(await issuer.sign({ aud: PUBLIC_URL, iat: now() + 10 }))).result.ok).toBe(true);
+  });
+
   test('a token for another audience → refused (RFC 8707)', async () => {
     const { result } = await p.call(await issuer.sign({ aud: 'https://other.example/mcp' }));
     expect(reasonOf(result)).toMatch(/\(aud/);
@@ -135,6 +141,67 @@ describe('OAuth authenticator (JWKS from OAUTH_JWKS_URL)', () => {
     expect(issuer.requests.length).toBeGreaterThan(0);
     for (const request of issuer.requests) {
       expect(request).toMatchObject({ method: 'GET', url: '/jwks', authorization: undefined });
+    }
+  });
+});
+
+describe('OAuth token type (OAUTH_TOKEN_TYPE) and JWKS limits', () => {
+  let issuer: TestIssuer;
+  beforeAll(async () => {
+    issuer = await startTestIssuer();
+  });
+  afterAll(() => issuer.close());
+
+  test('with OAUTH_TOKEN_TYPE=at+jwt a token typed JWT, or untyped, is refused; at+jwt and application/at+jwt pass', async () => {
+    const p = await probe(createAuthenticator(oauthConfig(issuer, { OAUTH_TOKEN_TYPE: 'at+jwt' }), silent(), { scopesSupported: [] }));
+    try {
+      expect(reasonOf((await p.call(await issuer.sign({ aud: PUBLIC_URL }, { typ: 'JWT' }))).result)).toMatch(/\(typ/);
+      expect(reasonOf((await p.call(await issuer.sign({ aud: PUBLIC_URL }, { typ: null }))).result)).toMatch(/\(typ/);
+      expect((await p.call(await issuer.sign({ aud: PUBLIC_URL }))).result.ok).toBe(true);
+      expect((await p.call(await issuer.sign({ aud: PUBLIC_URL }, { typ: 'application/at+jwt' }))).result.ok).toBe(true);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('OAUTH_TOKEN_TYPE unset: typ is not checked (a JWT-typed token passes)', async () => {
+    const p = await probe(createAuthenticator(oauthConfig(issuer), silent(), { scopesSupported: [] }));
+    try {
+      expect((await p.call(await issuer.sign({ aud: PUBLIC_URL }, { typ: 'JWT' }))).result.ok).toBe(true);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test.each(['at jwt', 'at+jwt;x', '"at+jwt"'])('OAUTH_TOKEN_TYPE=%s stops the start-up', (value) => {
+    expect(() => oauthConfig(issuer, { OAUTH_TOKEN_TYPE: value })).toThrow(/OAUTH_TOKEN_TYPE must be a media type/);
+  });
+
+  test('an endless JWKS (64 MiB offered) is cut off after 256 KiB: tokens refused, nothing buffered beyond the cap', async () => {
+    const big = await startTestIssuer();
+    big.setJwks('endless');
+    const p = await probe(createAuthenticator(oauthConfig(big), silent(), { scopesSupported: [] }));
+    try {
+      const { result } = await p.call(await big.sign({ aud: PUBLIC_URL }));
+      expect(reasonOf(result)).toMatch(/authorization server keys refused: JWKS larger than 256 KiB/);
+      await big.lastJwks().closed;
+      // What the server managed to send before the client hung up: the cap plus socket buffers, not 64 MiB.
+      expect(big.lastJwks().bytesSent).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await p.close();
+      await big.close();
+    }
+  });
+
+  test('a JWKS with more than 100 keys is refused', async () => {
+    const many = await startTestIssuer();
+    many.setJwks('many-keys');
+    const p = await probe(createAuthenticator(oauthConfig(many), silent(), { scopesSupported: [] }));
+    try {
+      expect(reasonOf((await p.call(await many.sign({ aud: PUBLIC_URL }))).result)).toMatch(/authorization server keys refused: JWKS holds 503 keys, more than 100/);
+    } finally {
+      await p.close();
+      await many.close();
     }
   });
 });

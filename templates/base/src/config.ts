@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect, parseEnv } from 'node:util';
 import { z } from 'zod/v4';
-import { parseFeatureConfig, type FeatureConfig } from './config/features.js';
+import { featureExposedFolders, featureSensitivePaths, parseFeatureConfig, type FeatureConfig } from './config/features.js';
+import { exposureProblems, type NamedPath } from './security/file-policy.js';
 
 /** src/ and dist/ both sit one level below the project root. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,7 +49,10 @@ export interface CoreConfig {
   rateLimitWindowSeconds: number;
   maxToolOutputBytes: number;
   toolTimeoutMs: number;
-  auditLogFile: string;
+  /** AUDIT_LOG_DIR: one segment file per writing process. */
+  auditLogDir: string;
+  /** AUDIT_SEGMENT_MAX_BYTES: a segment rolls over into a new one past this size. */
+  auditSegmentMaxBytes: number;
   auditHmacKey: Secret;
   logLevel: (typeof LOG_LEVELS)[number];
 }
@@ -80,12 +84,42 @@ const filePath = z
   .max(4096, 'is too long')
   .refine((v) => !v.includes('\0'), 'must not contain NUL');
 
+/**
+ * A conservative estimate of a key's entropy in bits: each character costs log2 of the pool of its
+ * classes (lower, upper, digit, other) unless it is predictable from what came before — a repeat, the
+ * next or previous character (abc, 321), the same step as the last one (aceg), or the continuation of a
+ * repeating block (xyzxyz) — which costs 1 bit. 32 random bytes in base64url estimate at ~240 bits.
+ */
+export function estimateKeyBits(key: string): number {
+  const codes = Array.from(key, (c) => c.codePointAt(0) ?? 0);
+  let pool = 0;
+  if (/[a-z]/.test(key)) pool += 26;
+  if (/[A-Z]/.test(key)) pool += 26;
+  if (/[0-9]/.test(key)) pool += 10;
+  if (/[^a-zA-Z0-9]/.test(key)) pool += 33;
+  const perChar = Math.log2(Math.max(pool, 2));
+  let bits = 0;
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i] as number;
+    const prev = codes[i - 1];
+    const step = prev === undefined ? undefined : c - prev;
+    let predictable = step !== undefined && Math.abs(step) <= 1;
+    if (!predictable && prev !== undefined && i >= 2) predictable = c - prev === prev - (codes[i - 2] as number);
+    for (let period = 2; !predictable && period <= 16 && i - period - 1 >= 0; period++) {
+      predictable = c === codes[i - period] && prev === codes[i - period - 1];
+    }
+    bits += predictable ? 1 : perChar;
+  }
+  return bits;
+}
+
 const auditKey = z
   .string()
   .min(43, `must be at least 43 characters (32 random bytes, base64url); ${KEY_HINT}`)
   .max(1024, 'is too long')
   .refine((v) => !PLACEHOLDER.test(v), `looks like a placeholder; ${KEY_HINT}`)
-  .refine((v) => new Set(v).size >= 12, `has too little variety to be random; ${KEY_HINT}`);
+  .refine((v) => new Set(v).size >= 12, `has too little variety to be random; ${KEY_HINT}`)
+  .refine((v) => estimateKeyBits(v) >= 128, `has too little entropy (repeated, sequential or patterned characters: under 128 bits by estimate); ${KEY_HINT}`);
 
 const scopeList = z
   .string()
@@ -99,7 +133,8 @@ const VARIABLES = {
   RATE_LIMIT_WINDOW_SECONDS: { schema: int(1, 86_400), default: '60' },
   MAX_TOOL_OUTPUT_BYTES: { schema: int(1024, 16 * MiB), default: String(256 * 1024) },
   TOOL_TIMEOUT_MS: { schema: int(10, 600_000), default: '30000' },
-  AUDIT_LOG_FILE: { schema: filePath, default: './logs/audit.log' },
+  AUDIT_LOG_DIR: { schema: filePath, default: './logs/audit' },
+  AUDIT_SEGMENT_MAX_BYTES: { schema: int(64 * 1024, 1024 * MiB), default: String(64 * MiB) },
   LOG_LEVEL: { schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), default: 'info' },
 } as const;
 
@@ -153,7 +188,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else problems.push(`AUDIT_HMAC_KEY ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
 
+  // AUDIT_LOG_FILE (one file, one writer) was replaced by AUDIT_LOG_DIR (one segment per process):
+  // refused rather than reinterpreted, so segments never land silently beside other files.
+  if (value('AUDIT_LOG_FILE') !== undefined) {
+    problems.push('AUDIT_LOG_FILE is no longer supported: the audit log is a directory of segments, one per process. Set AUDIT_LOG_DIR (default ./logs/audit) instead and remove AUDIT_LOG_FILE; an old log file can stay where it is');
+  }
+
   const features = parseFeatureConfig(merged, { root, problems });
+  if (features !== undefined) {
+    // No folder a tool hands to clients (a sandbox) may hold the project root, .env, .secrets/, the audit
+    // log or any path a section declares sensitive (keys file, TLS key, database): the sections declare
+    // both lists in src/config/features.ts, so this check knows no feature by name.
+    const core: NamedPath[] = [['.env', typeof options.envFile === 'string' ? path.resolve(options.envFile) : path.join(root, '.env')], ['.secrets/', path.join(root, '.secrets')]];
+    if (typeof parsed['AUDIT_LOG_DIR'] === 'string') core.push(['AUDIT_LOG_DIR', path.resolve(root, parsed['AUDIT_LOG_DIR'])]);
+    problems.push(...exposureProblems(featureExposedFolders(features), [...core, ...featureSensitivePaths(features)], root));
+  }
   if (problems.length > 0 || auditHmacKey === undefined || features === undefined) {
     throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
@@ -166,7 +215,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitWindowSeconds: p.RATE_LIMIT_WINDOW_SECONDS,
     maxToolOutputBytes: p.MAX_TOOL_OUTPUT_BYTES,
     toolTimeoutMs: p.TOOL_TIMEOUT_MS,
-    auditLogFile: path.resolve(root, p.AUDIT_LOG_FILE),
+    auditLogDir: path.resolve(root, p.AUDIT_LOG_DIR),
+    auditSegmentMaxBytes: p.AUDIT_SEGMENT_MAX_BYTES,
     auditHmacKey,
     logLevel: p.LOG_LEVEL,
     ...features,

@@ -4,9 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig, PROJECT_ROOT as CONFIG_ROOT } from '../src/config.js';
+import { ConfigError, estimateKeyBits, loadConfig, PROJECT_ROOT as CONFIG_ROOT } from '../src/config.js';
+import { featureExposedFolders, featureSensitivePaths } from '../src/config/features.js';
 import { createLogger } from '../src/logger.js';
 import { PROJECT_ROOT, randomKey, REQUIRED_TEST_ENV, tempDir } from './helpers.js';
+import { serverTestEnv } from './feature-env.js';
 
 const load = (env: Record<string, string | undefined>) => loadConfig({ ...REQUIRED_TEST_ENV, ...env }, { envFile: null });
 const errorOf = (fn: () => unknown): string => {
@@ -34,7 +36,8 @@ describe('defaults', () => {
         rateLimitWindowSeconds: 60,
         maxToolOutputBytes: 256 * 1024,
         toolTimeoutMs: 30_000,
-        auditLogFile: path.join(PROJECT_ROOT, 'logs', 'audit.log'),
+        auditLogDir: path.join(PROJECT_ROOT, 'logs', 'audit'),
+        auditSegmentMaxBytes: 64 * 1024 * 1024,
         logLevel: 'info',
       });
     } finally {
@@ -43,8 +46,13 @@ describe('defaults', () => {
   });
 
   test('absolute paths are kept; values are parsed', () => {
-    const config = load({ AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_FILE: '/var/log/x/audit.log', RATE_LIMIT_POINTS: '5', LOG_LEVEL: 'debug' });
-    expect(config).toMatchObject({ auditLogFile: '/var/log/x/audit.log', rateLimitPoints: 5, logLevel: 'debug' });
+    const config = load({ AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_DIR: '/var/log/x/audit', RATE_LIMIT_POINTS: '5', LOG_LEVEL: 'debug' });
+    expect(config).toMatchObject({ auditLogDir: '/var/log/x/audit', rateLimitPoints: 5, logLevel: 'debug' });
+  });
+
+  test('AUDIT_LOG_FILE (the old single-file log) is refused with a message naming AUDIT_LOG_DIR', () => {
+    const message = errorOf(() => load({ AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_FILE: './logs/audit.log' }));
+    expect(message).toMatch(/AUDIT_LOG_FILE is no longer supported.*AUDIT_LOG_DIR/);
   });
 
   test('LOCAL_SCOPES: unset = default grant, empty = none, list = exactly those', () => {
@@ -68,11 +76,24 @@ describe('AUDIT_HMAC_KEY', () => {
     ['a placeholder', 'change-me-to-a-long-random-string-of-44-characters!!'],
     ['a placeholder (secret)', 'my-secret-AUDIT-key-0123456789-abcdefghijklmnop'],
     ['low variety', 'abababababababababababababababababababababababab'],
+    ['sequential characters (low entropy)', 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'],
+    ['a repeated block (low entropy)', 'Xk3_pQ9zLm2RXk3_pQ9zLm2RXk3_pQ9zLm2RXk3_pQ9zLm2R'],
+    ['a constant step (low entropy)', 'acegikmoqsuwy02468BDFHJLNPRTVXZbdfhjlnprtvxz13579ACEGIKMOQSUWY'],
   ])('%s is refused without echoing the value', (_name, value) => {
     const message = errorOf(() => load({ AUDIT_HMAC_KEY: value }));
     expect(message).toContain('AUDIT_HMAC_KEY');
     expect(message).not.toContain(value);
     expect(message).not.toContain(value.slice(0, 12));
+  });
+
+  test('10,000 generated keys (32 random bytes, base64url) all pass the entropy check', () => {
+    let lowest = Infinity;
+    for (let i = 0; i < 10_000; i++) {
+      const key = randomKey();
+      lowest = Math.min(lowest, estimateKeyBits(key));
+      load({ AUDIT_HMAC_KEY: key }); // throws on a refused key
+    }
+    expect(lowest).toBeGreaterThanOrEqual(128);
   });
 
   test('the key never prints: JSON, inspect, template strings, logs', () => {
@@ -108,6 +129,22 @@ describe('other variables', () => {
   });
 });
 
+describe('folders tools expose vs. sensitive paths', () => {
+  test('each folder a tool exposes is refused when it holds any sensitive path this project declares (audit log, keys, TLS key)', () => {
+    const dir = tempDir();
+    const env = { AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_DIR: path.join(dir, 'logs', 'audit'), ...serverTestEnv(dir) };
+    const config = load(env);
+    const sensitive = [['AUDIT_LOG_DIR', config.auditLogDir] as const, ...featureSensitivePaths(config)];
+    for (const [name] of featureExposedFolders(config)) {
+      for (const [what, file] of sensitive) {
+        const message = errorOf(() => load({ ...env, [name]: path.dirname(file) }));
+        expect(message).toContain(`${name}=${path.dirname(file)} contains`);
+        expect(message).toContain(what);
+      }
+    }
+  });
+});
+
 describe('.env', () => {
   test('is read without writing into process.env, and the real env wins', () => {
     const dir = tempDir();
@@ -119,7 +156,7 @@ describe('.env', () => {
     expect(config.auditHmacKey.reveal()).toBe(fileKey);
     expect(config.toolTimeoutMs).toBe(1234);
     expect(config.logLevel).toBe('warn');
-    expect(config.auditLogFile).toBe(path.join(dir, 'logs', 'audit.log'));
+    expect(config.auditLogDir).toBe(path.join(dir, 'logs', 'audit'));
     expect(process.env).toEqual(before);
   });
 

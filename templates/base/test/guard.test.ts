@@ -186,14 +186,15 @@ describe('audit: one line per call, whatever answered it', () => {
     await s.client.callTool({ name: 'echo', arguments: { text: 'hi', token: 'sk-live-abcdef' } });
     await s.client.callTool({ name: 'whoami', arguments: {} });
     const lines = s.audit();
+    // seq 1 is the segment's start record
     expect(lines.map((l) => [l.seq, l.tool, l.outcome])).toEqual([
-      [1, 'whoami', 'ok'],
-      [2, 'boom', 'error'],
-      [3, 'echo', 'invalid_args'],
-      [4, 'secret_read', 'denied'],
-      [5, 'missing_tool', 'invalid_args'],
-      [6, 'echo', 'ok'],
-      [7, 'whoami', 'rate_limited'],
+      [2, 'whoami', 'ok'],
+      [3, 'boom', 'error'],
+      [4, 'echo', 'invalid_args'],
+      [5, 'secret_read', 'denied'],
+      [6, 'missing_tool', 'invalid_args'],
+      [7, 'echo', 'ok'],
+      [8, 'whoami', 'rate_limited'],
     ]);
     for (const line of lines) {
       expect(line).toMatchObject({ principal: 'local', correlationId: expect.stringMatching(UUID), mac: expect.stringMatching(/^[0-9a-f]{64}$/) });

@@ -42,7 +42,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig(
     {
       AUDIT_HMAC_KEY: randomKey(),
-      AUDIT_LOG_FILE: path.join(dir, 'logs', 'audit.log'),
+      AUDIT_LOG_DIR: path.join(dir, 'logs', 'audit'),
       LOG_LEVEL: 'info',
       ...REQUIRED_TEST_ENV,
       ...serverTestEnv(dir),
@@ -53,6 +53,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export interface AuditLine {
+  type: 'call' | 'refusal';
   ts: string;
   seq: number;
   correlationId: string;
@@ -62,23 +63,41 @@ export interface AuditLine {
   reason?: string;
   durationMs: number;
   args: unknown;
+  argsCut?: { sha256: string; hashComplete: boolean };
+  /** refusal lines (before authentication): the client address, how many, first and last time. */
+  address?: string;
+  count?: number;
+  first?: string;
+  last?: string;
   prev: string;
   mac: string;
 }
 
-export function readAudit(file: string): AuditLine[] {
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as AuditLine);
+/** Every record (start, call, refusal, end) of a segment file, or of every segment in a directory, oldest first. */
+export function readAuditRecords(target: string): (Record<string, unknown> & { type: string; seq: number })[] {
+  if (!fs.existsSync(target)) return [];
+  const files = fs.statSync(target).isDirectory()
+    ? fs.readdirSync(target).filter((name) => name.endsWith('.jsonl')).sort().map((name) => path.join(target, name))
+    : [target];
+  return files.flatMap((file) =>
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown> & { type: string; seq: number }),
+  );
+}
+
+/** The call and refusal lines (no start or end records) of a segment file or a whole audit directory. */
+export function readAudit(target: string): AuditLine[] {
+  return readAuditRecords(target).filter((r) => r.type === 'call' || r.type === 'refusal') as unknown as AuditLine[];
 }
 
 export interface TestServer {
   client: Client;
   config: Config;
   runtime: Runtime;
+  /** This server's own audit segment (the current one). */
   auditFile: string;
   audit(): AuditLine[];
   logs(): string;
@@ -106,8 +125,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     client,
     config,
     runtime,
-    auditFile: config.auditLogFile,
-    audit: () => readAudit(config.auditLogFile),
+    get auditFile() {
+      return runtime.audit.file;
+    },
+    audit: () => readAudit(config.auditLogDir),
     logs: () => logText,
     async close() {
       await client.close();

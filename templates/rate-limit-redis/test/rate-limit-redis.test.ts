@@ -13,7 +13,9 @@ import { parseRedisConfig, redisEndpoint, type RedisConfig } from '../src/config
 import { createLogger, type Logger } from '../src/logger.js';
 import { buildIpLimiter, buildRateLimits, type RateLimits } from '../src/security/rate-limit.js';
 import { createRedisStore } from '../src/security/rate-limit-redis.js';
+import { slow } from './fixtures/tools.js';
 import { randomKey, REQUIRED_TEST_ENV, startTestServer, textOf } from './helpers.js';
+import { callTool, startHttpTestServer } from './http-helpers.js';
 
 const SHARED_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const SHARED_WHERE = (() => {
@@ -54,7 +56,7 @@ function capturedLogger(): { logger: Logger; text(): string } {
   let text = '';
   return { logger: createLogger('info', { write: (s: string) => void (text += s) }), text: () => text };
 }
-const redisConfig = (url: string, keyPrefix: string): RedisConfig => ({ url: new Secret(url), keyPrefix });
+const redisConfig = (url: string, keyPrefix: string, instances = 1): RedisConfig => ({ url: new Secret(url), keyPrefix, instances });
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -101,6 +103,13 @@ describe('REDIS_URL and REDIS_KEY_PREFIX', () => {
       expect(message).not.toContain('hunter2');
     }
     expect(problemsOf({ REDIS_URL: 'redis://h', REDIS_KEY_PREFIX: 'a b' })).toContain('REDIS_KEY_PREFIX');
+  });
+
+  test('RATE_LIMIT_INSTANCES: default 1, a whole number from 1', () => {
+    const parsed = (env: Record<string, string>) => parseRedisConfig({ REDIS_URL: 'redis://h', ...env }, { root: '/', problems: [] });
+    expect(parsed({})?.instances).toBe(1);
+    expect(parsed({ RATE_LIMIT_INSTANCES: '4' })?.instances).toBe(4);
+    for (const bad of ['0', '-1', '2.5', 'many']) expect(problemsOf({ REDIS_URL: 'redis://h', RATE_LIMIT_INSTANCES: bad }), bad).toContain('RATE_LIMIT_INSTANCES');
   });
 
   test('redis:// and rediss:// (TLS) are accepted; the password never prints', () => {
@@ -166,6 +175,19 @@ describe.skipIf(!sharedUp)('shared Redis (REDIS_URL or 127.0.0.1:6379)', () => {
     } finally {
       admin.disconnect();
     }
+  });
+
+  test('the concurrent-call cap holds with the Redis store: 50 parallel slow calls with a cap of 8, exactly 8 run', async () => {
+    const server = await startHttpTestServer({
+      env: { REDIS_URL: SHARED_URL, REDIS_KEY_PREFIX: freshPrefix(), HTTP_MAX_CONCURRENT_CALLS: '8', RATE_LIMIT_POINTS: '1000', TOOL_TIMEOUT_MS: '3000' },
+      extraTools: [slow],
+    });
+    closers.push(() => server.close());
+    await connected(server.logs);
+    const statuses = (await Promise.all(Array.from({ length: 50 }, () => callTool(server.port, 'slow', { honourSignal: true })))).map((r) => r.status);
+    // the 8 that run hold their slots for TOOL_TIMEOUT_MS, far longer than the 50 take to arrive
+    expect(statuses.filter((s) => s === 200), statuses.join(' ')).toHaveLength(8);
+    expect(statuses.filter((s) => s === 429), statuses.join(' ')).toHaveLength(42);
   });
 
   test('two server instances (full stack, in-process guard) share one limit through REDIS_URL', async () => {
@@ -255,6 +277,59 @@ describe.skipIf(!redisServerBin)('Redis outage (a private redis-server started a
       admin.disconnect();
     }
     expect(log.text()).not.toMatch(/password/i);
+  });
+
+  test('a frozen Redis (SIGSTOP) is skipped after 3 timeouts: calls answer at once, logged once; shared again once it answers', async () => {
+    const port = await freePort();
+    const server = await startPrivateRedis(port);
+    closers.push(() => killPrivate(server)); // SIGKILL ends a stopped process too
+    const url = `redis://127.0.0.1:${port}`;
+    const log = capturedLogger();
+    const prefix = freshPrefix();
+    const store = createRedisStore(redisConfig(url, prefix), log.logger, { breaker: { timeouts: 3, coolDownMs: 1000 } });
+    const rl = buildRateLimits(store, { points: 5, windowSeconds: 60 });
+    closers.push(() => rl.close());
+    await connected(log.text);
+    expect(await timed(rl.consume('apikey:alice'))).toEqual({ allowed: true });
+
+    server.kill('SIGSTOP'); // connected, but never answers: each command waits out its timeout
+    try {
+      for (let i = 0; i < 3; i++) await rl.consume('apikey:alice'); // three timeouts open the breaker
+      await expect.poll(() => log.text(), { timeout: 1000 }).toContain('rate-limit store does not answer');
+      const during = [];
+      for (let i = 0; i < 10; i++) {
+        const started = performance.now();
+        during.push(await rl.consume('apikey:alice'));
+        expect(performance.now() - started).toBeLessThan(200); // Redis skipped: no 500 ms command timeout per call
+      }
+      // still limited (locally): 3 of the 5 points were spent by the calls that timed out
+      expect(during.slice(0, 2)).toEqual([{ allowed: true }, { allowed: true }]);
+      expect(during.slice(2).every((d) => !d.allowed)).toBe(true);
+      expect(log.text().match(/rate-limit store does not answer/g)).toHaveLength(1); // once, not per call
+    } finally {
+      server.kill('SIGCONT');
+    }
+    await new Promise((r) => setTimeout(r, 1100)); // the cool-down ends: the next call tries Redis again
+    expect(await timed(rl.consume('apikey:bob'))).toEqual({ allowed: true });
+    expect(log.text()).toContain('rate-limit store answers again');
+    const admin = new Redis({ host: '127.0.0.1', port });
+    try {
+      expect(await admin.get(`${prefix}:p:apikey:bob`)).toBe('1'); // counted in Redis again, shared
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  test('during an outage each instance allows its RATE_LIMIT_INSTANCES share of the budget, not all of it', async () => {
+    const port = await freePort(); // nothing listens there
+    const log = capturedLogger();
+    const store = createRedisStore(redisConfig(`redis://127.0.0.1:${port}`, freshPrefix(), 3), log.logger);
+    const rl = buildRateLimits(store, { points: 6, windowSeconds: 60 });
+    closers.push(() => rl.close());
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push(await timed(rl.consume('apikey:alice')));
+    // 6 points shared by 3 instances: 2 here, so the three together allow about the one budget
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, false, false]);
   });
 
   test('Redis unreachable from the start: the server still limits, each call answers at once', async () => {

@@ -2,9 +2,10 @@
 // environment: exit 1 and the variable named), TRUST_PROXY handling and the client address / IPv6
 // /64 bucketing the per-IP limit keys on.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseHttpConfig, type HttpConfig } from '../src/config/http.js';
 import { clientAddress, ipBucket } from '../src/http/client-ip.js';
 import { AUTH_MODE } from '../src/http/select-authenticator.js';
@@ -60,6 +61,7 @@ describe('HTTP config: refusals to start', () => {
   const entry = path.join(PROJECT_ROOT, 'dist', 'transports', 'http.js');
   const spawnCases: [string, Record<string, string>, string][] = [
     ['TRUST_PROXY=true', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    ['TRUST_PROXY covering public space (0.0.0.0/1,128.0.0.0/1)', { TRUST_PROXY: '0.0.0.0/1,128.0.0.0/1' }, 'TRUST_PROXY entry'],
     ['only one TLS file', { TLS_CERT_FILE: './x.pem' }, 'TLS_KEY_FILE'],
     ['unreadable TLS files', { TLS_CERT_FILE: './missing-cert.pem', TLS_KEY_FILE: './missing-key.pem' }, 'TLS_CERT_FILE'],
     ['non-loopback HOST without PUBLIC_URL/ALLOWED_HOSTS/TLS', { HOST: '0.0.0.0' }, 'PUBLIC_URL'],
@@ -71,7 +73,7 @@ describe('HTTP config: refusals to start', () => {
       const dir = tempDir();
       const result = spawnSync(process.execPath, [entry], {
         // Empty values override anything the project's .env sets for these variables.
-        env: { PATH: process.env['PATH'] ?? '', HOST: '', PUBLIC_URL: '', ALLOWED_HOSTS: '', TLS_CERT_FILE: '', TLS_KEY_FILE: '', TRUST_PROXY: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_FILE: path.join(dir, 'audit.log'), ...serverTestEnv(dir), PORT: '0', ...env },
+        env: { PATH: process.env['PATH'] ?? '', HOST: '', PUBLIC_URL: '', ALLOWED_HOSTS: '', TLS_CERT_FILE: '', TLS_KEY_FILE: '', TRUST_PROXY: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_DIR: path.join(dir, 'audit'), ...serverTestEnv(dir), PORT: '0', ...env },
         encoding: 'utf8',
         timeout: 15_000,
       });
@@ -80,6 +82,101 @@ describe('HTTP config: refusals to start', () => {
       expect(result.stdout).toBe('');
     });
   }
+});
+
+describe('TRUST_PROXY: no range that covers public address space', () => {
+  it.each([
+    ['two halves of IPv4', '0.0.0.0/1,128.0.0.0/1'],
+    ['half of IPv6', '::/1'],
+    ['a public /8', '8.0.0.0/8'],
+    ['a public /24', '203.0.113.0/24'],
+    ['a range wider than a private block', '10.0.0.0/7'],
+    ['a public IPv6 /64', '2001:db8:1::/64'],
+    ['IPv4-mapped public space', '::ffff:0:0/96'],
+  ])('refuses %s (%s), naming TRUST_PROXY and what is allowed', (_name, value) => {
+    const { config, problems } = parse({ TRUST_PROXY: value }, false);
+    expect(config).toBeUndefined();
+    expect(problems.join('\n')).toMatch(/TRUST_PROXY entry ".*" covers public address space.*single public address/);
+  });
+
+  it('accepts private, shared, loopback, link-local and unique-local ranges, and single public proxy addresses', () => {
+    const { config, problems } = parse({ TRUST_PROXY: '10.0.0.0/8, 172.16.0.0/12, 192.168.1.0/24, 100.64.0.0/10, 169.254.0.0/16, loopback, fd00::/8, fe80::/64, ::ffff:10.0.0.0/104, 203.0.113.7, 198.51.100.9/32, 2001:db8::7/128' }, false);
+    expect(problems).toEqual([]);
+    expect(config?.trustProxy).toHaveLength(13);
+  });
+});
+
+describe('TLS_KEY_FILE: a private key only this user controls', () => {
+  let certFile: string;
+  let keyPem: string;
+  beforeAll(() => {
+    const dir = tempDir();
+    const made = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'cli', 'cert-dev.js'), '--out', dir], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    certFile = path.join(dir, 'dev-cert.pem');
+    keyPem = fs.readFileSync(path.join(dir, 'dev-key.pem'), 'utf8');
+  });
+  /** A copy of the key with `mode`, in a fresh 0700 folder. */
+  const keyWithMode = (mode: number): string => {
+    const file = path.join(tempDir(), 'key.pem');
+    fs.writeFileSync(file, keyPem, { mode: 0o600 });
+    fs.chmodSync(file, mode);
+    return file;
+  };
+
+  it('accepts a 0600 key owned by this user (the control)', () => {
+    const { config, problems } = parse({ TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyWithMode(0o600) }, false);
+    expect(problems).toEqual([]);
+    expect(config?.tls).toBeDefined();
+  });
+
+  it.each(['640', '604', '644', '620'])('refuses a key with mode %s (group or others can read or write it), naming the fix', (mode) => {
+    const file = keyWithMode(Number.parseInt(mode, 8));
+    const { config, problems } = parse({ TLS_CERT_FILE: certFile, TLS_KEY_FILE: file }, false);
+    expect(config).toBeUndefined();
+    expect(problems.join('\n')).toMatch(/TLS_KEY_FILE .* readable or writable by group or others .*chmod 600/);
+  });
+
+  it('refuses a key in a folder group or others can write', () => {
+    const file = keyWithMode(0o600);
+    fs.chmodSync(path.dirname(file), 0o777);
+    const { config, problems } = parse({ TLS_CERT_FILE: certFile, TLS_KEY_FILE: file }, false);
+    expect(config).toBeUndefined();
+    expect(problems.join('\n')).toMatch(/TLS_KEY_FILE .*its folder .* writable by group or others/);
+  });
+
+  // Making a file another user owns needs root. CI runs this as root; a developer's non-root run skips
+  // it (and only it), and under CI=true it is never skipped.
+  const asRoot = process.getuid?.() === 0 || process.env['CI'] === 'true';
+  it.skipIf(!asRoot)('refuses a 0600 key owned by another user (needs root to chown; skipped otherwise)', () => {
+    const file = keyWithMode(0o600);
+    fs.chownSync(file, 65534, 65534);
+    const { config, problems } = parse({ TLS_CERT_FILE: certFile, TLS_KEY_FILE: file }, false);
+    expect(config).toBeUndefined();
+    expect(problems.join('\n')).toMatch(/TLS_KEY_FILE .* owned by another user \(uid 65534.*chown/);
+  });
+
+  it('the built entry exits 1 naming TLS_KEY_FILE when the key is readable by others', () => {
+    const dir = tempDir();
+    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'transports', 'http.js')], {
+      // Empty values override anything the project's .env sets for these variables.
+      env: { PATH: process.env['PATH'] ?? '', HOST: '', PUBLIC_URL: '', ALLOWED_HOSTS: '', TRUST_PROXY: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_DIR: path.join(dir, 'audit'), ...serverTestEnv(dir), PORT: '0', TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyWithMode(0o644) },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/TLS_KEY_FILE .* readable or writable by group or others/);
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('AUTH_FAILURE_POINTS', () => {
+  it('defaults to 20 failed authentications per address and window, takes a whole number from 1, and is not read with auth none', () => {
+    expect(parse({}, false).config?.authFailurePoints).toBe(20);
+    expect(parse({ AUTH_FAILURE_POINTS: '5' }, false).config?.authFailurePoints).toBe(5);
+    for (const bad of ['0', '-3', 'lots']) expect(parse({ AUTH_FAILURE_POINTS: bad }, false).problems.join('\n'), bad).toContain('AUTH_FAILURE_POINTS');
+    expect(parse({ AUTH_FAILURE_POINTS: '5' }, true).config?.authFailurePoints).toBeUndefined();
+  });
 });
 
 describe('client address and the per-IP bucket', () => {
@@ -97,6 +194,17 @@ describe('client address and the per-IP bucket', () => {
     // a client-supplied (spoofed) left-most entry is not believed: the first untrusted hop wins
     expect(clientAddress(req('10.0.0.5', '9.9.9.9, 198.51.100.7, 10.0.0.6'), proxies)).toBe('198.51.100.7');
     expect(clientAddress(req('::ffff:127.0.0.1', 'garbage'), proxies)).toBe('127.0.0.1');
+  });
+
+  it('reads X-Forwarded-For hops written with a port or in brackets (ip:port, [v6]:port)', () => {
+    const proxies = trust('10.0.0.0/8');
+    expect(clientAddress(req('10.0.0.5', '1.2.3.4:5678'), proxies)).toBe('1.2.3.4');
+    expect(clientAddress(req('10.0.0.5', '[2001:db8::1]:443'), proxies)).toBe('2001:db8::1');
+    expect(clientAddress(req('10.0.0.5', '[2001:db8::2]'), proxies)).toBe('2001:db8::2');
+    expect(clientAddress(req('10.0.0.5', '198.51.100.7:1, 10.0.0.6:8080'), proxies)).toBe('198.51.100.7');
+    // two clients behind the proxy stay two buckets (not the proxy's one)
+    expect(ipBucket(clientAddress(req('10.0.0.5', '1.2.3.4:1'), proxies))).not.toBe(ipBucket(clientAddress(req('10.0.0.5', '5.6.7.8:1'), proxies)));
+    expect(clientAddress(req('10.0.0.5', '1.2.3.4:99999999'), proxies)).toBe('10.0.0.5'); // garbage: not believed
   });
 
   it('counts IPv6 clients per /64 and IPv4-mapped addresses as IPv4', () => {

@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { Config } from '../src/config.js';
 import { httpRuntimeOptions } from '../src/http/app.js';
+import { createAuthFailureLimiter } from '../src/http/auth-failures.js';
 import { startHttpServer, type HttpServerHandle } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { openRuntime, type Runtime } from '../src/runtime.js';
@@ -46,7 +47,7 @@ export interface HttpTestServer {
   close(): Promise<void>;
 }
 
-export async function startHttpTestServer(options: { env?: Record<string, string>; extraTools?: readonly ToolDefinition[]; authenticator?: Authenticator; ipPoints?: number } = {}): Promise<HttpTestServer> {
+export async function startHttpTestServer(options: { env?: Record<string, string>; extraTools?: readonly ToolDefinition[]; authenticator?: Authenticator; ipPoints?: number; authFailurePoints?: number } = {}): Promise<HttpTestServer> {
   // A fresh key prefix per server: with the Redis store, counters would otherwise carry over between tests.
   const config = testConfig({ PORT: '0', ...options.env });
   let logText = '';
@@ -58,6 +59,7 @@ export async function startHttpTestServer(options: { env?: Record<string, string
     http: config.http,
     authenticator: options.authenticator ?? createLocalAuthenticator(runtime.localPrincipal),
     ipLimiter: createIpLimiter(config, logger, options.ipPoints === undefined ? {} : { points: options.ipPoints }),
+    authFailures: createAuthFailureLimiter(config, logger, options.authFailurePoints === undefined ? {} : { points: options.authFailurePoints }),
   });
   const url = new URL(handle.url);
   return {
@@ -67,7 +69,7 @@ export async function startHttpTestServer(options: { env?: Record<string, string
     handle,
     runtime,
     config,
-    audit: () => readAudit(config.auditLogFile),
+    audit: () => readAudit(config.auditLogDir),
     logs: () => logText,
     close: () => handle.shutdown('test done'),
   };

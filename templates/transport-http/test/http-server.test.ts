@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTH_MODE } from '../src/http/select-authenticator.js';
 import { slow } from './fixtures/tools.js';
-import { PROJECT_ROOT, randomKey, readAudit, tempDir } from './helpers.js';
+import { PROJECT_ROOT, randomKey, readAudit, readAuditRecords, tempDir } from './helpers.js';
 import { serverTestEnv } from './feature-env.js';
 import { callTool, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
 
@@ -101,16 +101,16 @@ describe('graceful shutdown', () => {
     await stopping;
     await expect(callTool(port, 'whoami')).rejects.toThrow(/ECONNREFUSED/);
     expect(server.audit().map((l) => [l.tool, l.outcome, l.reason])).toEqual([['slow', 'error', 'timeout']]);
-    expect(fs.existsSync(`${server.config.auditLogFile}.lock`)).toBe(false); // audit log closed, lock released
+    expect(readAuditRecords(server.config.auditLogDir).at(-1)).toMatchObject({ type: 'end', reason: 'shutdown' }); // segment closed
     server = undefined;
   });
 
   // OAuth needs an issuer to start; its own tests cover that entry. none and api-key start as they are.
-  it.runIf(AUTH_MODE !== 'oauth')('the built entry exits 0 on SIGTERM and releases the audit log', async () => {
+  it.runIf(AUTH_MODE !== 'oauth')('the built entry exits 0 on SIGTERM and closes its audit segment', async () => {
     const dir = tempDir();
-    const auditFile = path.join(dir, 'audit.log');
+    const auditDir = path.join(dir, 'audit');
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'transports', 'http.js')], {
-      env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', TLS_CERT_FILE: '', TLS_KEY_FILE: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_FILE: auditFile, ...serverTestEnv(dir) },
+      env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', TLS_CERT_FILE: '', TLS_KEY_FILE: '', AUDIT_HMAC_KEY: randomKey(), AUDIT_LOG_DIR: auditDir, ...serverTestEnv(dir) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -129,7 +129,8 @@ describe('graceful shutdown', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toContain('shut down');
-    expect(readAudit(auditFile).map((l) => l.outcome)).toEqual([AUTH_MODE === 'none' ? 'ok' : 'unauthenticated']);
-    expect(fs.existsSync(`${auditFile}.lock`)).toBe(false);
+    expect(readAudit(auditDir).map((l) => l.outcome)).toEqual([AUTH_MODE === 'none' ? 'ok' : 'unauthenticated']);
+    expect(readAuditRecords(auditDir).map((r) => r.type)).toEqual(['start', AUTH_MODE === 'none' ? 'call' : 'refusal', 'end']);
+    expect(readAuditRecords(auditDir)[0]).toMatchObject({ type: 'start', transport: 'http', pid: child.pid });
   });
 });

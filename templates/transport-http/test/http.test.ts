@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { secretReader, slow } from './fixtures/tools.js';
 import { callTool, connectClient, fakeAuthenticator, principal, rawRequest, rpc, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
 import { textOf } from './helpers.js';
+import { jsonDepthExceeds } from '../src/security/json-depth.js';
 
 let server: HttpTestServer | undefined;
 afterEach(async () => {
@@ -191,7 +192,7 @@ describe('bodies, errors and headers', () => {
 describe('authentication and scopes', () => {
   const tokens = { reader: principal('apikey:reader', ['files:read']), nobody: principal('apikey:nobody', []) };
 
-  it('401 with WWW-Authenticate for a missing or unknown credential, one audit line each', async () => {
+  it('401 with WWW-Authenticate for a missing or unknown credential, counted per address in the audit log', async () => {
     server = await startHttpTestServer({ authenticator: fakeAuthenticator(tokens) });
     const missing = await callTool(server.port, 'whoami');
     expect(missing.status).toBe(401);
@@ -200,11 +201,16 @@ describe('authentication and scopes', () => {
     const bad = await callTool(server.port, 'whoami', {}, { authorization: 'Bearer wrong-token-123' });
     expect(bad.status).toBe(401);
     expect(bad.headers['www-authenticate']).toContain('invalid_token');
+    // The first refusal from an address is written at once; the rest of its window is one counted line
+    // (written when the window ends — here, when the log closes). Never the arguments.
+    expect(server.audit().map((l) => [l.outcome, l.tool, l.principal, l.reason, l.count])).toEqual([['unauthenticated', 'whoami', null, 'no credential', 1]]);
+    server.runtime.audit.close();
     const lines = server.audit();
-    expect(lines.map((l) => [l.outcome, l.tool, l.principal, l.reason])).toEqual([
-      ['unauthenticated', 'whoami', null, 'no credential'],
-      ['unauthenticated', 'whoami', null, 'unknown credential'],
+    expect(lines.map((l) => [l.outcome, l.tool, l.principal, l.reason, l.count, l.address])).toEqual([
+      ['unauthenticated', 'whoami', null, 'no credential', 1, '127.0.0.1'],
+      ['unauthenticated', 'whoami', null, 'unknown credential', 1, '127.0.0.1'],
     ]);
+    for (const line of lines) expect(line.args).toBeUndefined();
     expect(JSON.stringify(lines)).not.toContain('wrong-token-123');
   });
 
@@ -221,6 +227,30 @@ describe('authentication and scopes', () => {
       ['apikey:nobody', 'secret_read', 'denied'],
       ['apikey:reader', 'secret_read', 'ok'],
     ]);
+  });
+
+  it('after AUTH_FAILURE_POINTS failed authentications an address gets 429 with Retry-After before any credential is checked', async () => {
+    server = await startHttpTestServer({ authenticator: fakeAuthenticator(tokens), authFailurePoints: 3 });
+    const good = { authorization: 'Bearer reader' };
+    expect((await rpc(server.port, 'tools/list', {}, good)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await rpc(server.port, 'tools/list', {}, { authorization: `Bearer wrong-${i}` })).status).toBe(401);
+    const refused = await rpc(server.port, 'tools/list', {}, { authorization: 'Bearer wrong-3' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    noLeak(refused.body);
+    // the budget is the address's: even a good credential is not checked until the window ends
+    const goodToo = await rpc(server.port, 'tools/list', {}, good);
+    expect(goodToo.status).toBe(429);
+    expect(goodToo.headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('successful authentications under the budget are unaffected; parallel wrong credentials get exactly the budget', async () => {
+    server = await startHttpTestServer({ authenticator: fakeAuthenticator(tokens), authFailurePoints: 5 });
+    const port = server.port;
+    for (let i = 0; i < 25; i++) expect((await rpc(port, 'tools/list', {}, { authorization: 'Bearer reader' })).status).toBe(200);
+    const statuses = (await Promise.all(Array.from({ length: 30 }, (_, i) => rpc(port, 'tools/list', {}, { authorization: `Bearer guess-${i}` })))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(25);
   });
 
   it('the principal from the authenticator reaches the tool', async () => {
@@ -245,15 +275,15 @@ describe('rate limits and the concurrency cap', () => {
     expect(lines[3]).toMatchObject({ principal: 'local', tool: 'whoami', reason: 'principal limit' });
   });
 
-  it('per-IP: 429 with Retry-After before authentication, one audit line', async () => {
+  it('per-IP: 429 with Retry-After before authentication, counted in the audit log', async () => {
     server = await startHttpTestServer({ ipPoints: 2, authenticator: fakeAuthenticator({}) });
     expect((await callTool(server.port, 'whoami')).status).toBe(401);
     expect((await callTool(server.port, 'whoami')).status).toBe(401);
     const refused = await callTool(server.port, 'whoami');
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(server.audit().map((l) => l.outcome)).toEqual(['unauthenticated', 'unauthenticated', 'rate_limited']);
-    expect(server.audit()[2]?.reason).toBe('ip limit (127.0.0.1)');
+    expect(server.audit().map((l) => l.outcome)).toEqual(['unauthenticated', 'rate_limited']); // the second 401 is counted
+    expect(server.audit()[1]).toMatchObject({ reason: 'ip limit (127.0.0.1)', address: '127.0.0.1', count: 1 });
   });
 
   it('caps concurrent calls per principal (429 while one is running)', async () => {
@@ -270,6 +300,94 @@ describe('rate limits and the concurrency cap', () => {
       ['slow', 'error'],
       ['whoami', 'ok'],
     ]);
+  });
+
+  it('reserves the concurrency slot before awaiting the budget: 50 parallel calls to a slow store, cap 8, exactly 8 run', async () => {
+    server = await startHttpTestServer({ env: { HTTP_MAX_CONCURRENT_CALLS: '8', RATE_LIMIT_POINTS: '1000', TOOL_TIMEOUT_MS: '3000' }, extraTools: [slow] });
+    // A store that answers in 100 ms, as a remote one (Redis) takes real time: every call is checked while others wait.
+    const limits = server.runtime.rateLimits;
+    const consume = limits.consume.bind(limits);
+    limits.consume = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return consume(...args);
+    };
+    const port = server.port;
+    const statuses = (await Promise.all(Array.from({ length: 50 }, () => callTool(port, 'slow', { honourSignal: true })))).map((r) => r.status);
+    // the 8 that run hold their slots for TOOL_TIMEOUT_MS, far longer than the 50 take to arrive
+    expect(statuses.filter((s) => s === 200), statuses.join(' ')).toHaveLength(8);
+    expect(statuses.filter((s) => s === 429), statuses.join(' ')).toHaveLength(42);
+    expect((await callTool(port, 'whoami')).status).toBe(200); // every slot was given back
+  });
+});
+
+describe('bad input is answered, never a 500', () => {
+  const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+  const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+  it('refuses JSON nested deeper than 64 levels with 400 (Invalid Request) before the SDK parses it', async () => {
+    expect(jsonDepthExceeds(`{"a":${deep(63)}}`)).toBe(false);
+    expect(jsonDepthExceeds(`{"a":${deep(64)}}`)).toBe(true);
+    expect(jsonDepthExceeds(`{"a":"${'['.repeat(500)}\\"${'{'.repeat(500)}"}`)).toBe(false); // brackets in strings do not count
+    server = await startHttpTestServer();
+    // ~10 KB: 5,000 levels overflowed the stack inside the SDK (a 500)
+    const body = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":${deep(5000)}}}}`;
+    const res = await rawRequest(server.port, { headers: json, body });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: -32600, message: 'Invalid Request: JSON nested deeper than 64 levels' } });
+    noLeak(res.body);
+    const gz = await rawRequest(server.port, { headers: { ...json, 'content-encoding': 'gzip' }, body: gzipSync(body) });
+    expect(gz.status).toBe(400);
+    expect((await callTool(server.port, 'whoami')).status).toBe(200);
+  });
+
+  it('serves an absolute-form request target by its path after checking its host; other targets get 400 JSON', async () => {
+    server = await startHttpTestServer();
+    const port = server.port;
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    const absolute = await rawRequest(port, { path: `http://127.0.0.1:${port}/mcp`, headers: json, body: call });
+    expect(absolute.status).toBe(200);
+    expect(absolute.body).toContain('"result"');
+    // the target's authority is the host (RFC 9112): a foreign one is refused even under an allowed Host header
+    const foreign = await rawRequest(port, { path: 'http://evil.example/mcp', headers: json, body: call });
+    expect(foreign.status).toBe(403);
+    noLeak(foreign.body);
+    for (const target of ['*', `http://user:pw@127.0.0.1:${port}/mcp`, 'ftp://127.0.0.1/mcp']) {
+      const res = await rawRequest(port, { path: target, headers: json, body: call });
+      expect(res.status, target).toBe(400);
+      expect(res.headers['content-type'], target).toMatch(/^application\/json/);
+      noLeak(res.body);
+    }
+    const other = await rawRequest(port, { method: 'GET', path: `http://127.0.0.1:${port}/nope` });
+    expect(other.status).toBe(404);
+    expect(server.audit().map((l) => l.outcome)).toEqual(['ok']);
+  });
+
+  it('honours Connection: close on SSE answers: the socket closes at once, so capped connections are never held', async () => {
+    server = await startHttpTestServer({ env: { HTTP_MAX_CONNECTIONS: '2', HTTP_KEEP_ALIVE_TIMEOUT_MS: '5000' } });
+    const port = server.port;
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    const once = () =>
+      new Promise<{ reply: string; closedAfterMs: number }>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMcp-Protocol-Version: 2025-11-25\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(call)}\r\n\r\n${call}`);
+        });
+        let reply = '';
+        let answeredAt = 0;
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => {
+          reply += chunk;
+          if (reply.includes('"result"')) answeredAt ||= Date.now();
+        });
+        socket.on('close', () => resolve({ reply, closedAfterMs: Date.now() - (answeredAt || Date.now()) }));
+        socket.on('error', reject);
+      });
+    for (let i = 0; i < 5; i++) {
+      const { reply, closedAfterMs } = await once();
+      expect(reply).toMatch(/^HTTP\/1\.1 200/);
+      expect(reply).toContain('text/event-stream');
+      expect(reply).not.toMatch(/connection: keep-alive/i);
+      expect(closedAfterMs).toBeLessThan(1000);
+    }
   });
 });
 
@@ -301,6 +419,7 @@ describe('the POST /mcp hot path (no Express) answers exactly as the Express cha
       ['chunked too large', { ...good, 'transfer-encoding': 'chunked' }, 'x'.repeat(4096), 413],
       ['foreign Host', { ...good, host: 'evil.example' }, call, 403],
       ['foreign Origin', { ...good, origin: 'http://evil.example' }, call, 403],
+      ['nested too deep', good, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":${'['.repeat(200)}${']'.repeat(200)}}}}`, 400],
     ];
     for (const [name, headers, body, status] of cases) {
       const [hot, viaExpress] = await both(port, headers, body);
@@ -311,8 +430,12 @@ describe('the POST /mcp hot path (no Express) answers exactly as the Express cha
     expect(lines).toEqual([
       ['apikey:good', 'whoami', 'ok', undefined],
       ['apikey:good', 'whoami', 'ok', undefined],
-      [null, 'whoami', 'unauthenticated', 'no credential'],
-      [null, 'whoami', 'unauthenticated', 'no credential'],
+      [null, 'whoami', 'unauthenticated', 'no credential'], // the second (same address) is counted, written at close
+    ]);
+    server.runtime.audit.close();
+    expect(server.audit().map((l) => [l.outcome, l.count]).slice(2)).toEqual([
+      ['unauthenticated', 1],
+      ['unauthenticated', 1],
     ]);
   });
 
@@ -322,11 +445,12 @@ describe('the POST /mcp hot path (no Express) answers exactly as the Express cha
     const [hot, viaExpress] = await both(server.port, json, call);
     expect(hot?.status).toBe(429);
     expect(viaExpress).toEqual(hot);
-    expect(server.audit().map((l) => [l.outcome, l.reason])).toEqual([
-      ['unauthenticated', 'no credential'],
-      ['unauthenticated', 'no credential'],
-      ['rate_limited', 'ip limit (127.0.0.1)'],
-      ['rate_limited', 'ip limit (127.0.0.1)'],
+    server.runtime.audit.close(); // writes the counted refusals
+    expect(server.audit().map((l) => [l.outcome, l.reason, l.count])).toEqual([
+      ['unauthenticated', 'no credential', 1],
+      ['rate_limited', 'ip limit (127.0.0.1)', 1],
+      ['unauthenticated', 'no credential', 1],
+      ['rate_limited', 'ip limit (127.0.0.1)', 1],
     ]);
   });
 });

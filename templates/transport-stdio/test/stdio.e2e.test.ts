@@ -1,14 +1,14 @@
 // stdio end to end: spawns the BUILT server exactly as the client config does
 // (`node <abs>/dist/transports/stdio.js`, from another working directory) and proves that only
-// JSON-RPC reaches stdout, that bad config stops it with a clear message, and that a second
-// process on the same audit log is refused. Needs the build first (the `test` script compiles first).
+// JSON-RPC reaches stdout, that bad config stops it with a clear message, and that two processes of
+// one project run side by side, each with its own audit segment, both verifying. Needs the build first (the `test` script compiles first).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, test } from 'vitest';
-import { PROJECT_ROOT, randomKey, readAudit, tempDir } from './helpers.js';
+import { PROJECT_ROOT, randomKey, readAudit, readAuditRecords, tempDir } from './helpers.js';
 import { serverTestEnv } from './feature-env.js';
 
 const ENTRY = path.join(PROJECT_ROOT, 'dist', 'transports', 'stdio.js');
@@ -18,7 +18,7 @@ function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env['PATH'] ?? '',
     AUDIT_HMAC_KEY: randomKey(),
-    AUDIT_LOG_FILE: path.join(dir, 'logs', 'audit.log'),
+    AUDIT_LOG_DIR: path.join(dir, 'logs', 'audit'),
     ...serverTestEnv(dir),
     ...extra,
   };
@@ -45,10 +45,12 @@ describe('stdio transport', () => {
     } finally {
       await client.close();
     }
-    expect(readAudit(env['AUDIT_LOG_FILE']!)).toMatchObject([{ principal: 'alice', tool: 'whoami', outcome: 'ok' }]);
+    expect(readAudit(env['AUDIT_LOG_DIR']!)).toMatchObject([{ principal: 'alice', tool: 'whoami', outcome: 'ok' }]);
     expect(stderr()).toContain('MCP server ready on stdio'); // operational logs went to stderr
-    // graceful shutdown on stdin end released the lock
-    await expect.poll(() => fs.existsSync(`${env['AUDIT_LOG_FILE']}.lock`), { timeout: 5_000 }).toBe(false);
+    // graceful shutdown on stdin end closed the session's segment with its end record
+    await expect
+      .poll(() => readAuditRecords(env['AUDIT_LOG_DIR']!).some((r) => r.type === 'end' && readAuditRecords(env['AUDIT_LOG_DIR']!).some((c) => c.type === 'call')), { timeout: 5_000 })
+      .toBe(true);
   });
 
   test('raw: every line on stdout is a JSON-RPC message, logs go to stderr', async () => {
@@ -81,22 +83,60 @@ describe('stdio transport', () => {
     expect(stderr).toContain('"level":'); // pino JSON on stderr
     // every tools/call wrote exactly one audit line, including the malformed one
     // (calls ran concurrently, so lines are in completion order)
-    expect(readAudit(env['AUDIT_LOG_FILE']!).map((l) => l.outcome).sort()).toEqual(['invalid_args', 'invalid_args', 'invalid_args', 'ok']);
+    expect(readAudit(env['AUDIT_LOG_DIR']!).map((l) => l.outcome).sort()).toEqual(['invalid_args', 'invalid_args', 'invalid_args', 'ok']);
   });
 
-  test('a second server on the same audit log refuses to start', async () => {
+  test('a message nested deeper than 64 levels gets a JSON-RPC error before the SDK parses it; the server keeps serving', async () => {
     const env = serverEnv();
-    const { client } = await connect(env);
+    const child = spawn(process.execPath, [ENTRY], { cwd: tempDir('mcp-cwd-'), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => void (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
+    const send = (line: string) => child.stdin.write(`${line}\n`);
+    send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } }));
+    await expect.poll(() => stdout.includes('"id":1'), { timeout: 5_000 }).toBe(true);
+    send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    // 5,000 levels in ~10 KB, split over two writes: the check works on whole lines.
+    const call = `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{"x":${deep(5000)}}}}`;
+    child.stdin.write(call.slice(0, 4000));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    send(call.slice(4000));
+    send(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99,"x":${deep(100)}}}`); // no id: no answer
+    send(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'whoami', arguments: {} } }));
+    await expect.poll(() => stdout.includes('"id":3'), { timeout: 5_000 }).toBe(true);
+    child.stdin.end();
+    expect(await new Promise<number | null>((resolve) => child.on('exit', resolve))).toBe(0);
+
+    const messages = stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { id?: unknown; error?: { code: number; message: string }; result?: { isError?: boolean } });
+    expect(messages.find((m) => m.id === 2)?.error).toEqual({ code: -32600, message: 'Invalid Request: JSON nested deeper than 64 levels' });
+    expect(messages.find((m) => m.id === 3)?.result?.isError).toBeFalsy();
+    expect(messages.filter((m) => m.id === undefined || m.id === null)).toEqual([]);
+    expect(stderr).toContain('nested deeper than 64 levels');
+  });
+
+  test('two servers of one project run at once, each writing its own segment; both verify', async () => {
+    const env = serverEnv();
+    const first = await connect(env);
+    const second = await connect(env);
     try {
-      // connect() may resolve before the session child is up (the SDK probes on a sibling first): call once.
-      await client.callTool({ name: 'whoami', arguments: {} });
-      const second = spawnSync(process.execPath, [ENTRY], { cwd: tempDir('mcp-cwd-'), env, input: '', encoding: 'utf8' });
-      expect(second.status).toBe(1);
-      expect(second.stderr).toMatch(/is in use by process \d+/);
-      expect(second.stdout).toBe('');
+      await Promise.all([first, second].map((s) => s.client.callTool({ name: 'whoami', arguments: {} })));
     } finally {
-      await client.close();
+      await first.client.close();
+      await second.client.close();
     }
+    const dir = env['AUDIT_LOG_DIR']!;
+    // Both sessions' segments end cleanly (the SDK's probe processes may add start-only or empty segments).
+    await expect.poll(() => readAuditRecords(dir).filter((r) => r.type === 'end').length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+    const calls = readAuditRecords(dir).filter((r) => r.type === 'call');
+    expect(calls).toHaveLength(2);
+    const starts = readAuditRecords(dir).filter((r) => r.type === 'start');
+    expect(new Set(starts.map((r) => r['pid'])).size).toBe(starts.length); // one segment per process
+    const verify = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'cli', 'audit-verify.js'), dir], { env, encoding: 'utf8' });
+    expect(verify.stderr).not.toMatch(/BROKEN/);
+    expect(verify.status).toBe(0);
+    expect(verify.stdout).toMatch(/OK: \d+ records/);
   });
 });
 
@@ -119,12 +159,12 @@ describe('start-up configuration errors', () => {
   });
 
   test('relative paths resolve from the project root even when started elsewhere', async () => {
-    const rel = path.join('logs', `e2e-${process.pid}-${Date.now()}`, 'audit.log');
-    const env = serverEnv({ AUDIT_LOG_FILE: rel });
+    const rel = path.join('logs', `e2e-${process.pid}-${Date.now()}`, 'audit');
+    const env = serverEnv({ AUDIT_LOG_DIR: rel });
     const { client } = await connect(env);
     try {
       await client.callTool({ name: 'whoami', arguments: {} });
-      expect(readAudit(path.join(PROJECT_ROOT, rel))).toHaveLength(1);
+      await expect.poll(() => readAudit(path.join(PROJECT_ROOT, rel)).length, { timeout: 5_000 }).toBe(1);
     } finally {
       await client.close();
       fs.rmSync(path.join(PROJECT_ROOT, path.dirname(rel)), { recursive: true, force: true });

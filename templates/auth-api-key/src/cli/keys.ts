@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { generateApiKey, KEY_NAME, KEY_NAME_RULE, SCOPE_TOKEN } from '../security/api-key-format.js';
-import { KeysFileError, modeProblem, readKeysFile, writeKeysFile, type KeyEntry, type KeysFile } from '../security/api-key-store.js';
+import { KeysFileError, modeProblem, ownershipProblem, readKeysFile, writeKeysFile, type KeyEntry, type KeysFile } from '../security/api-key-store.js';
 import { declaredScopes } from '../tools/define.js';
 import { createTools } from '../tools/index.js';
 
@@ -73,8 +73,10 @@ function withLock<T>(file: string, work: () => T): T {
 
 function readChecked(file: string): KeysFile {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
+  const ownership = ownershipProblem(file, stat);
+  if (ownership !== undefined) throw new KeysFileError(ownership);
   const problem = stat ? modeProblem(stat.mode) : undefined;
-  if (problem?.level === 'refuse') throw new KeysFileError(`${file} ${problem.message.replace('<file>', file)}`);
+  if (problem?.level === 'refuse') throw new KeysFileError(`API_KEYS_FILE ${file} ${problem.message.replace('<file>', file)}`);
   if (problem) err(`warning: ${file} ${problem.message.replace('<file>', file)}`);
   return readKeysFile(file);
 }

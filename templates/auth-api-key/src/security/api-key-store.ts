@@ -3,7 +3,10 @@
 // file is never answered from the old cache), a torn or half-written file (writes go to a 0600 temp
 // file in the same folder, fsync, then rename), a file anyone else on the host could edit to add
 // their own key (group/other-WRITABLE is refused: the server will not start, and a running server
-// fails closed), a silently ignored typo (the schema is strict: `revoked_at` is an error, not a key
+// fails closed), a file or folder in another user's hands (a keys file owned by another user, or a
+// folder that one owns or that group/others can write, stops the start: the keys script replaces the
+// file by a rename in that folder, and so could anyone who can write it; see security/file-policy.ts),
+// a silently ignored typo (the schema is strict: `revoked_at` is an error, not a key
 // that stays valid). A group/other-READABLE file is only warned about: it holds hashes of 256-bit
 // secrets, not keys (read-only secret mounts, e.g. Kubernetes, are often 0644).
 import fs from 'node:fs';
@@ -11,6 +14,7 @@ import path from 'node:path';
 import { z } from 'zod/v4';
 import { ConfigError } from '../config.js';
 import type { Logger } from '../logger.js';
+import { folderProblem, foreignOwner } from './file-policy.js';
 import { HASH_PATTERN, KEY_ID, KEY_NAME, KEY_NAME_RULE, SCOPE_TOKEN, storedDigest } from './api-key-format.js';
 
 const isoDate = z.iso.datetime({ offset: true });
@@ -59,6 +63,17 @@ export function modeProblem(mode: number): { level: 'refuse' | 'warn'; message: 
     return { level: 'warn', message: `is readable by group or others (mode ${octal}); it holds only hashes, but run: chmod 600 <file>` };
   }
   return undefined;
+}
+
+/**
+ * Ownership problems of the keys file (stat given when it exists) and its folder, as one message that
+ * names API_KEYS_FILE and the fix; undefined when both are in this user's (or root's) hands.
+ */
+export function ownershipProblem(file: string, stat: { uid: number | bigint } | undefined): string | undefined {
+  const owner = stat === undefined ? undefined : foreignOwner(Number(stat.uid), file);
+  if (owner !== undefined) return `API_KEYS_FILE ${file} ${owner}`;
+  const folder = folderProblem(path.dirname(file));
+  return folder === undefined ? undefined : `API_KEYS_FILE ${file}: ${folder}`;
 }
 
 /** Parses the file text; throws KeysFileError naming the first problems (never a hash). */
@@ -170,9 +185,11 @@ export class ApiKeyStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new KeysFileError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+    const ownership = ownershipProblem(file, stat);
+    if (ownership !== undefined) throw new KeysFileError(ownership);
     if (stat) {
       const problem = modeProblem(Number(stat.mode));
-      if (problem?.level === 'refuse') throw new KeysFileError(`${file} ${problem.message.replace('<file>', file)}`);
+      if (problem?.level === 'refuse') throw new KeysFileError(`API_KEYS_FILE ${file} ${problem.message.replace('<file>', file)}`);
       if (problem) logger.warn({ file }, `API keys file ${problem.message.replace('<file>', file)}`);
     } else {
       logger.warn({ file }, 'API keys file does not exist yet: every request is refused until a key is created (npm run keys -- create --name N --scopes a,b)');
@@ -219,8 +236,10 @@ export class ApiKeyStore {
       snapshot = { byId: new Map(), signature };
     } else {
       const problem = modeProblem(Number(stat.mode));
-      if (problem?.level === 'refuse') {
-        this.#logger.error({ file: this.file }, `API keys file ${problem.message.replace('<file>', this.file)}; refusing every key until fixed`);
+      const ownership = ownershipProblem(this.file, stat);
+      if (problem?.level === 'refuse' || ownership !== undefined) {
+        const message = ownership ?? `API keys file ${problem?.message.replace('<file>', this.file)}`;
+        this.#logger.error({ file: this.file }, `${message}; refusing every key until fixed`);
         snapshot = { byId: null, signature };
       } else {
         try {

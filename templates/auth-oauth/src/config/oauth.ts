@@ -2,7 +2,8 @@
 // could be fooled: no issuer (required), a key source over plain http to a non-loopback host (a
 // network attacker would swap the keys), an algorithm list that allows `none` or HMAC (HS* lets a
 // token be "signed" with the public key as the secret — the classic key-confusion attack), and an
-// audience that defaults to nothing (it defaults to PUBLIC_URL, the RFC 8707 resource identifier).
+// audience that defaults to nothing (it defaults to PUBLIC_URL, the RFC 8707 resource identifier),
+// and a malformed OAUTH_TOKEN_TYPE (the `typ` header every token must carry when it is set, RFC 9068).
 export const OAUTH_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type OAuthAlgorithm = (typeof OAUTH_ALGORITHMS)[number];
 
@@ -19,6 +20,8 @@ export interface OAuthConfig {
   algorithms: readonly OAuthAlgorithm[];
   /** Leeway for exp/nbf/iat against clock skew (fixed, small). */
   clockToleranceSeconds: number;
+  /** OAUTH_TOKEN_TYPE (e.g. `at+jwt`, RFC 9068): the `typ` header every token must carry; undefined = not checked. */
+  tokenType: string | undefined;
 }
 
 export interface OAuthConfigContext {
@@ -87,6 +90,12 @@ export function parseOAuthConfig(env: Record<string, string | undefined>, ctx: O
   }
   if (algorithms.length === 0 && problems.length === before) problems.push('OAUTH_ALGORITHMS must list at least one algorithm');
 
+  // A media type's subtype, optionally with "application/" (compared as jose does: case-insensitive, prefix optional).
+  const tokenType = value('OAUTH_TOKEN_TYPE');
+  if (tokenType !== undefined && !/^(application\/)?[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}$/i.test(tokenType)) {
+    problems.push('OAUTH_TOKEN_TYPE must be a media type such as at+jwt (RFC 9068 access tokens), or unset');
+  }
+
   if (problems.length !== before || issuer === undefined || audience === undefined || ctx.publicUrl === undefined) return undefined;
   return Object.freeze({
     issuer,
@@ -95,5 +104,6 @@ export function parseOAuthConfig(env: Record<string, string | undefined>, ctx: O
     jwksUrl: jwksRaw,
     algorithms: Object.freeze(algorithms),
     clockToleranceSeconds: 30,
+    tokenType,
   });
 }

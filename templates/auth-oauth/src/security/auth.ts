@@ -3,12 +3,14 @@
 // Guards against forged tokens (signature checked against the issuer's published keys only; `none`
 // and HS* are never accepted, so a token "signed" with the public key as an HMAC secret fails),
 // tokens of another issuer or meant for another service (iss exact, aud must contain
-// OAUTH_AUDIENCE — RFC 8707), stale or early tokens (exp required, nbf; 30 s clock leeway) and
+// OAUTH_AUDIENCE — RFC 8707), stale or early tokens (exp required, nbf, and an `iat` in the future;
+// 30 s clock leeway), tokens of another type when OAUTH_TOKEN_TYPE is set (`typ`, RFC 9068: an ID
+// token is not an access token), a huge or endless JWKS (capped fetch, oauth-discovery.ts) and
 // token passthrough: the token never leaves this file — AuthInfo.token holds a placeholder, so no
 // tool can forward or log it. A 401 points clients at the RFC 9728 metadata (resource_metadata).
 import type { IncomingMessage } from 'node:http';
 import { getOAuthProtectedResourceMetadataUrl, type OAuthProtectedResourceMetadata } from '@modelcontextprotocol/server';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { ConfigError, type Config } from '../config.js';
 import { OAUTH_ISSUER_REQUIRED } from '../config/oauth.js';
 import type { Logger } from '../logger.js';
@@ -16,7 +18,7 @@ import { declaredScopes } from '../tools/define.js';
 import { createTools } from '../tools/index.js';
 import { authInfoFor, type Authenticator } from './authenticator.js';
 import type { Principal } from './authz.js';
-import { discoverJwksUri } from './oauth-discovery.js';
+import { cappedJwksFetch, discoverJwksUri, DiscoveryError } from './oauth-discovery.js';
 
 export type { Authenticator, AuthResult } from './authenticator.js';
 
@@ -85,7 +87,7 @@ export function createAuthenticator(config: Config, logger: Logger, options: OAu
     keys = jwksUrl.then(
       (url) => {
         logger.info({ jwks: url.href }, 'OAuth: verifying tokens with this JWKS');
-        return createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+        return createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000, [customFetch]: cappedJwksFetch });
       },
       (error: unknown) => {
         keys = undefined;
@@ -118,10 +120,20 @@ export function createAuthenticator(config: Config, logger: Logger, options: OAu
           algorithms: [...oauth.algorithms],
           clockTolerance: oauth.clockToleranceSeconds,
           requiredClaims: ['exp', 'sub'],
+          ...(oauth.tokenType !== undefined && { typ: oauth.tokenType }),
         }));
       } catch (error) {
         if (error instanceof joseErrors.JWKSTimeout) logger.warn('OAuth: JWKS request timed out');
+        if (error instanceof DiscoveryError) {
+          logger.error({ err: error }, 'OAuth: the authorization server\'s JWKS was refused; tokens are refused until it is fixed');
+          return { ok: false, reason: `authorization server keys refused: ${error.message}` };
+        }
         return { ok: false, reason: failureReason(error) };
+      }
+      // jose checks `iat` against the clock only with maxTokenAge; a token issued in the future (beyond
+      // the leeway) is forged or from a broken clock either way.
+      if (typeof payload.iat === 'number' && payload.iat > Math.floor(Date.now() / 1000) + oauth.clockToleranceSeconds) {
+        return { ok: false, reason: 'token rejected: "iat" is in the future (beyond the clock leeway)' };
       }
 
       const sub = payload.sub;

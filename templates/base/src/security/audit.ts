@@ -1,22 +1,37 @@
-// Audit log. Guards against unrecorded or silently altered tool calls: one JSON line per tools/call,
-// each chained to the previous one by HMAC-SHA256 keyed with AUDIT_HMAC_KEY, so an edited, deleted,
-// inserted, reordered or truncated line breaks the chain (`npm run audit:verify` names it). One writer
-// per file (O_EXCL lock holding the pid), the chain resumes after a restart only if the tail verifies,
-// lines are written synchronously before the response leaves, file 0600 in a 0700 directory.
-// Limit: removing the LAST lines leaves a valid shorter chain; ship the log off-host to detect that.
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+// Audit log. Guards against unrecorded or silently altered tool calls, and against the log itself
+// stopping or flooding the server:
+//  - one segment file per writing process in AUDIT_LOG_DIR (created with O_EXCL, 0600 in a 0700
+//    directory, named by UTC start time, pid and a random id): several processes of one project write
+//    side by side, no lock files, and starting never depends on what an old segment ends with (the
+//    segment is created with the first record: a process that records nothing leaves no file);
+//  - each line chained to the previous one by HMAC-SHA256 keyed with AUDIT_HMAC_KEY; a segment opens
+//    with a signed `start` record (instance, pid, host, transport, generator version, and a link to
+//    the end record of the newest closed segment it can see) and closes with a signed `end` record
+//    (count, last seq); it rolls over at AUDIT_SEGMENT_MAX_BYTES into a new segment linked back to it;
+//  - every line is bounded (LINE_MAX_BYTES) whatever the input: arguments are redacted and capped
+//    (src/security/redact.ts), a cut is marked with the SHA-256 of the full arguments;
+//  - refusals before authentication are counted, not copied: no arguments, and per client address
+//    one line at the first refusal of a window plus one line with the count of the rest;
+//  - lines are written synchronously before the response leaves.
+// `npm run audit:verify` checks every segment (src/security/audit-check.ts).
+import { createHmac, createSecretKey, randomBytes, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Secret } from '../config.js';
-import { acquireLock, AuditLogError, releaseLock } from './audit-lock.js';
 import { canonicalJson } from './canonical-json.js';
+import { argsDigest, boundArgs } from './redact.js';
 
-export { AuditLogError, canonicalJson };
+export { canonicalJson };
+
+export class AuditLogError extends Error {
+  override name = 'AuditLogError';
+}
 
 export const OUTCOMES = ['ok', 'error', 'invalid_args', 'denied', 'rate_limited', 'unauthenticated'] as const;
 export type AuditOutcome = (typeof OUTCOMES)[number];
 
-/** What a caller supplies; ts, seq, prev and mac are added by the log. */
+/** What a caller supplies for one call; ts, seq, prev and mac are added by the log, args bounded by it. */
 export interface AuditEvent {
   correlationId: string;
   principal: string | null;
@@ -24,7 +39,16 @@ export interface AuditEvent {
   outcome: AuditOutcome;
   reason?: string | undefined;
   durationMs: number;
+  /** The raw arguments: the log redacts and bounds them. */
   args: unknown;
+}
+
+/** A refusal before authentication (401, per-address 429): counted per address, never its arguments. */
+export interface RefusalEvent {
+  address: string;
+  tool: string;
+  outcome: AuditOutcome;
+  reason: string;
 }
 
 export interface AuditSink {
@@ -32,8 +56,30 @@ export interface AuditSink {
 }
 
 export const GENESIS = '0'.repeat(64);
+/** No line of the log is ever longer than this (bytes, newline excluded). */
+export const LINE_MAX_BYTES = 8192;
+export const SEGMENT_NAME = /^(\d{8}T\d{9}Z)-(\d{1,10})-([0-9a-f]{8})\.jsonl$/;
+export const INSTANCE_FILE = 'instance-id';
 const MAC_SUFFIX = /,"mac":"([0-9a-f]{64})"\}$/;
-const TAIL_WINDOW = 1024 * 1024;
+/** How far back a starting writer looks for the newest closed segment, and how much of each it reads. */
+const LINK_SCAN = { segments: 20, tailBytes: 64 * 1024 } as const;
+/** Refusal aggregation: window, first-of-window lines per window, addresses tracked at once. */
+export const REFUSALS = { windowMs: 60_000, immediatePerWindow: 64, tracked: 256 } as const;
+
+/**
+ * When a process started (Linux: field 22 of /proc/<pid>/stat, in clock ticks since boot), so that a
+ * reused pid — a restarted container's server is PID 1 again — is not taken for the old writer.
+ * undefined where /proc is not available.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return /^\d+$/.test(fields[19] ?? '') ? fields[19] : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The key imported once per Secret (same bytes as the string key: its UTF-8). */
 const keyObjects = new WeakMap<Secret, KeyObject>();
@@ -51,7 +97,7 @@ export function formatLine(record: Record<string, unknown>, prev: string, key: S
   return { line: `${withoutMac.slice(0, -1)},"mac":"${mac}"}`, mac };
 }
 
-export type LineCheck = { ok: true; seq: number; mac: string } | { ok: false; reason: string };
+export type LineCheck = { ok: true; seq: number; mac: string; record: Record<string, unknown> } | { ok: false; reason: string };
 
 /** Checks one line against the expected previous mac and sequence number. */
 export function checkLine(line: string, expectedPrev: string, expectedSeq: number, key: Secret): LineCheck {
@@ -72,143 +118,361 @@ export function checkLine(line: string, expectedPrev: string, expectedSeq: numbe
   if (!timingSafeEqual(expected, Buffer.from(match[1], 'hex'))) {
     return { ok: false, reason: 'mac does not verify (the line was edited, or AUDIT_HMAC_KEY is not the key it was written with)' };
   }
-  return { ok: true, seq: expectedSeq, mac: match[1] };
+  return { ok: true, seq: expectedSeq, mac: match[1], record };
 }
 
-export type VerifyResult = { ok: true; count: number } | { ok: false; count: number; line: number; reason: string };
-
-/** Verifies a whole file, reading it in chunks; stops at the first bad line. */
-export function verifyAuditFile(file: string, key: Secret): VerifyResult {
-  const fd = fs.openSync(file, 'r');
+/** Checks a line against the prev and seq it claims (its mac still has to verify). */
+export function checkClaimed(line: string, key: Secret): LineCheck {
+  let claimed: { prev?: unknown; seq?: unknown };
   try {
-    const chunk = Buffer.alloc(TAIL_WINDOW);
-    let pending = '';
-    let prev = GENESIS;
-    let count = 0;
-    const decoder = new TextDecoder('utf-8', { fatal: false });
-    for (;;) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
-      pending += decoder.decode(chunk.subarray(0, n), { stream: n > 0 });
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const result = checkLine(line, prev, count + 1, key);
-        if (!result.ok) return { ok: false, count, line: count + 1, reason: result.reason };
-        prev = result.mac;
-        count += 1;
-      }
-      if (n === 0) break;
-    }
-    if (pending !== '') return { ok: false, count, line: count + 1, reason: 'incomplete last line (no newline: truncated write or edit)' };
-    return { ok: true, count };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Reads the last line of the open file, or null when the file is empty. */
-function readLastLine(fd: number, file: string): string | null {
-  const size = fs.fstatSync(fd).size;
-  if (size === 0) return null;
-  const length = Math.min(size, TAIL_WINDOW);
-  const buffer = Buffer.alloc(length);
-  fs.readSync(fd, buffer, 0, length, size - length);
-  const text = buffer.toString('utf8');
-  if (!text.endsWith('\n')) {
-    throw new AuditLogError(`Audit log ${file} ends with an incomplete line. Run \`npm run audit:verify\` to check it; move the file aside to start a new chain.`);
-  }
-  const start = text.lastIndexOf('\n', text.length - 2);
-  if (start === -1 && length < size) throw new AuditLogError(`Audit log ${file}: the last line is longer than ${TAIL_WINDOW} bytes.`);
-  return text.slice(start + 1, -1);
-}
-
-/** The prev and seq a line claims (checked by checkLine, which also verifies its mac). */
-function claimedLink(line: string): { prev: string; seq: number } {
-  try {
-    const record = JSON.parse(line) as Record<string, unknown>;
-    return { prev: String(record['prev']), seq: Number(record['seq']) };
+    claimed = JSON.parse(line) as typeof claimed;
   } catch {
-    return { prev: '', seq: Number.NaN };
+    return { ok: false, reason: 'not valid JSON' };
+  }
+  if (typeof claimed?.prev !== 'string' || typeof claimed.seq !== 'number') return { ok: false, reason: 'not an audit record' };
+  return checkLine(line, claimed.prev, claimed.seq, key);
+}
+
+/** The segment names in `dir`, oldest first (names sort by start time). */
+export function listSegments(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return names.filter((name) => SEGMENT_NAME.test(name)).sort();
+}
+
+/** The last complete line of a file, from at most `tailBytes` at its end; null if none. Never throws. */
+export function readLastLine(file: string, tailBytes = LINK_SCAN.tailBytes): string | null {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const size = fs.fstatSync(fd).size;
+    const length = Math.min(size, tailBytes);
+    if (length === 0) return null;
+    const buffer = Buffer.alloc(length);
+    fs.readSync(fd, buffer, 0, length, size - length);
+    const text = buffer.toString('utf8');
+    const end = text.lastIndexOf('\n');
+    if (end === -1) return null;
+    const start = text.lastIndexOf('\n', end - 1);
+    if (start === -1 && length < size) return null;
+    return text.slice(start + 1, end);
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
+
+/** The directory's instance id, created once (atomically: written aside, then hard-linked into place). */
+export function readInstanceId(dir: string): string | undefined {
+  try {
+    const text = fs.readFileSync(path.join(dir, INSTANCE_FILE), 'utf8').trim();
+    return /^[0-9a-f-]{36}$/.test(text) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ensureInstanceId(dir: string): string {
+  const existing = readInstanceId(dir);
+  if (existing) return existing;
+  const id = randomUUID();
+  const aside = path.join(dir, `.${INSTANCE_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(aside, `${id}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    fs.linkSync(aside, path.join(dir, INSTANCE_FILE));
+    return id;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const winner = readInstanceId(dir);
+    if (!winner) throw new AuditLogError(`Audit log directory ${dir}: ${INSTANCE_FILE} is not a valid instance id; move it aside.`);
+    return winner;
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+}
+
+export interface SegmentLink {
+  segment: string;
+  seq: number;
+  mac: string;
+}
+
+/** The end record of the newest closed segment in `dir` whose mac verifies; reads only segment tails. */
+function newestClosed(dir: string, key: Secret, exclude?: string): SegmentLink | null {
+  const names = listSegments(dir).filter((name) => name !== exclude).slice(-LINK_SCAN.segments).reverse();
+  for (const name of names) {
+    const last = readLastLine(path.join(dir, name));
+    if (last === null) continue;
+    const check = checkClaimed(last, key);
+    if (check.ok && check.record['type'] === 'end') return { segment: name, seq: check.seq, mac: check.mac };
+  }
+  return null;
+}
+
+/** Segment names of this process sort in creation order: each start time is after the last one. */
+let lastSegmentMs = 0;
+
+function segmentName(now: Date, writer: string): string {
+  lastSegmentMs = Math.max(now.getTime(), lastSegmentMs + 1);
+  const stamp = new Date(lastSegmentMs).toISOString().replace(/[-:]/g, '').replace('.', ''); // 20261202T060627123Z
+  return `${stamp}-${process.pid}-${writer}.jsonl`;
+}
+
+const cap = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max)}…`);
 
 export interface AuditLogOptions {
-  file: string;
+  dir: string;
   key: Secret;
+  /** AUDIT_SEGMENT_MAX_BYTES: roll over to a new segment past this size. */
+  maxSegmentBytes?: number;
+  transport?: string;
+  generatorVersion?: string | undefined;
+  /** Tests shorten the refusal window. */
+  refusalWindowMs?: number;
 }
 
-/** The append-only, HMAC-chained writer. */
+interface Aggregate {
+  address: string;
+  outcome: AuditOutcome;
+  tool: string;
+  reason: string;
+  windowStart: number;
+  count: number;
+  first?: string;
+  last?: string;
+}
+
+/** The append-only, HMAC-chained writer of this process's segment. */
 export class AuditLog implements AuditSink {
-  readonly file: string;
+  readonly dir: string;
+  readonly instanceId: string;
   readonly #key: Secret;
-  readonly #lockPath: string;
-  #fd: number | null;
-  #prev: string;
-  #seq: number;
+  readonly #maxBytes: number;
+  readonly #startInfo: Record<string, unknown>;
+  readonly #windowMs: number;
+  #file = '';
+  #fd: number | null = null;
+  #closed = false;
+  #prev = GENESIS;
+  #seq = 0;
+  #bytes = 0;
+  readonly #aggregates = new Map<string, Aggregate>();
+  #immediateWindow = 0;
+  #immediateCount = 0;
+  #timer: NodeJS.Timeout | undefined;
   readonly #onExit = () => this.close();
 
-  private constructor(file: string, key: Secret, lockPath: string, fd: number, prev: string, seq: number) {
-    this.file = file;
-    this.#key = key;
-    this.#lockPath = lockPath;
-    this.#fd = fd;
-    this.#prev = prev;
-    this.#seq = seq;
-    process.once('exit', this.#onExit);
+  private constructor(options: AuditLogOptions, instanceId: string) {
+    this.dir = options.dir;
+    this.instanceId = instanceId;
+    this.#key = options.key;
+    this.#maxBytes = options.maxSegmentBytes ?? 64 * 1024 * 1024;
+    this.#windowMs = options.refusalWindowMs ?? REFUSALS.windowMs;
+    this.#startInfo = {
+      instance: instanceId,
+      pid: process.pid,
+      pidStart: processStartTime(process.pid),
+      host: cap(os.hostname(), 255),
+      transport: options.transport ?? 'unknown',
+      ...(options.generatorVersion ? { generator: cap(options.generatorVersion, 64) } : {}),
+    };
   }
 
-  static open({ file, key }: AuditLogOptions): AuditLog {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const lockPath = `${file}.lock`;
-    acquireLock(lockPath, file);
+  /** The current segment file ('' until the first record: a process that records nothing leaves no file). */
+  get file(): string {
+    return this.#file;
+  }
+
+  static open(options: AuditLogOptions): AuditLog {
+    const { dir } = options;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!fs.statSync(dir).isDirectory()) throw new AuditLogError(`AUDIT_LOG_DIR ${dir} is not a directory.`);
+    // The folder is checked and writable now (the instance id is written into it); this process's
+    // segment is created with its first record, so a process that never records anything (the SDK's
+    // short-lived stdio probe) leaves no file behind.
+    const log = new AuditLog(options, ensureInstanceId(dir));
+    process.once('exit', log.#onExit);
+    return log;
+  }
+
+  /** Creates a new segment (O_EXCL) and writes its start record. */
+  #startSegment(link: SegmentLink | null): void {
+    const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
     let fd: number | undefined;
-    try {
-      const { O_RDWR, O_APPEND, O_CREAT, O_NOFOLLOW } = fs.constants;
-      fd = fs.openSync(file, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600);
-      if (!fs.fstatSync(fd).isFile()) throw new AuditLogError(`Audit log ${file} is not a regular file.`);
-      fs.fchmodSync(fd, 0o600);
-      let prev = GENESIS;
-      let seq = 0;
-      const last = readLastLine(fd, file);
-      if (last !== null) {
-        const claimed = claimedLink(last);
-        const check = checkLine(last, claimed.prev, claimed.seq, key);
-        if (!check.ok) {
-          throw new AuditLogError(
-            `Audit log ${file}: the last line does not verify (${check.reason}). Refusing to extend a broken chain: run \`npm run audit:verify\` to find the first bad line, then move the file aside to start a new chain.`,
-          );
-        }
-        prev = check.mac;
-        seq = check.seq;
+    let name = '';
+    for (let attempt = 0; fd === undefined; attempt++) {
+      name = segmentName(new Date(), randomBytes(4).toString('hex'));
+      try {
+        fd = fs.openSync(path.join(this.dir, name), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw error;
       }
-      return new AuditLog(file, key, lockPath, fd, prev, seq);
-    } catch (error) {
-      if (fd !== undefined) fs.closeSync(fd);
-      releaseLock(lockPath);
-      throw error;
+    }
+    fs.fchmodSync(fd, 0o600);
+    this.#fd = fd;
+    this.#file = path.join(this.dir, name);
+    this.#prev = GENESIS;
+    this.#seq = 0;
+    this.#bytes = 0;
+    this.#append({ type: 'start', segment: name, ...this.#startInfo, link });
+  }
+
+  /** Signs and appends one record synchronously (rolling over first if the segment is full). */
+  #append(record: Record<string, unknown>): void {
+    if (this.#closed) throw new AuditLogError('audit log is closed');
+    if (this.#fd === null && record['type'] !== 'start') this.#startSegment(newestClosed(this.dir, this.#key));
+    let rendered = this.#render(record);
+    if (record['type'] !== 'start' && record['type'] !== 'end' && this.#bytes + rendered.bytes.length > this.#maxBytes) {
+      this.#rollover();
+      rendered = this.#render(record);
+    }
+    let written = 0;
+    while (written < rendered.bytes.length) written += fs.writeSync(this.#fd!, rendered.bytes, written);
+    this.#prev = rendered.mac;
+    this.#seq += 1;
+    this.#bytes += rendered.bytes.length;
+  }
+
+  #render(record: Record<string, unknown>): { bytes: Buffer; mac: string } {
+    const full: Record<string, unknown> = { ts: new Date().toISOString(), seq: this.#seq + 1, ...record };
+    let { line, mac } = formatLine(full, this.#prev, this.#key);
+    if (Buffer.byteLength(line, 'utf8') > LINE_MAX_BYTES) {
+      // Only caller-supplied text can get here: drop the arguments, then shorten every free-text field.
+      const digest = full['argsCut'] ?? (full['args'] === undefined ? undefined : { ...argsDigest(full['args']) });
+      const shorter: Record<string, unknown> = { ...full, args: '[arguments omitted: line cap]', argsCut: digest };
+      for (const field of ['principal', 'tool', 'reason', 'address', 'correlationId']) {
+        if (typeof shorter[field] === 'string') shorter[field] = cap(shorter[field], 64);
+      }
+      ({ line, mac } = formatLine(shorter, this.#prev, this.#key));
+    }
+    return { bytes: Buffer.from(`${line}\n`, 'utf8'), mac };
+  }
+
+  #writeEnd(reason: 'shutdown' | 'rollover', next?: string): SegmentLink {
+    const count = this.#seq; // records before the end record, start included
+    this.#append({ type: 'end', reason, count, lastSeq: this.#seq, ...(next ? { next } : {}) });
+    return { segment: path.basename(this.#file), seq: this.#seq, mac: this.#prev };
+  }
+
+  #rollover(): void {
+    const old = this.#fd!;
+    const link = this.#writeEnd('rollover');
+    fs.closeSync(old);
+    this.#fd = null;
+    this.#startSegment(link);
+  }
+
+  /** Appends one call line synchronously; throws if it cannot be written (callers fail closed). */
+  write(event: AuditEvent): void {
+    const bounded = boundArgs(event.args);
+    this.#append({
+      type: 'call',
+      correlationId: cap(event.correlationId, 64),
+      principal: event.principal === null ? null : cap(event.principal, 256),
+      tool: cap(event.tool, 128),
+      outcome: event.outcome,
+      // An undefined `reason` is left out of the line by canonicalJson (as by JSON.stringify).
+      reason: event.reason === undefined ? undefined : cap(event.reason, 256),
+      durationMs: event.durationMs,
+      args: bounded.args,
+      argsCut: bounded.cut,
+    });
+  }
+
+  /**
+   * Records a refusal before authentication without its arguments: the first from an address in a
+   * window is written at once (count 1); later ones are counted and written as one line when the
+   * window ends (or on close). Addresses past REFUSALS.tracked, and first-of-window lines past
+   * REFUSALS.immediatePerWindow, share the address "*". Throws if a line cannot be written.
+   */
+  refusal(event: RefusalEvent): void {
+    const now = Date.now();
+    const ts = new Date(now).toISOString();
+    if (now - this.#immediateWindow >= this.#windowMs) {
+      this.#immediateWindow = now;
+      this.#immediateCount = 0;
+    }
+    let address = cap(event.address, 64);
+    if (!this.#aggregates.has(`${address}|${event.outcome}`) && this.#aggregates.size >= REFUSALS.tracked) address = '*';
+    const key = `${address}|${event.outcome}`;
+    let entry = this.#aggregates.get(key);
+    if (entry && now - entry.windowStart >= this.#windowMs) {
+      this.#flush(entry);
+      this.#aggregates.delete(key);
+      entry = undefined;
+    }
+    const tool = cap(event.tool, 128);
+    const reason = cap(event.reason, 256);
+    if (!entry) {
+      entry = { address, outcome: event.outcome, tool, reason, windowStart: now, count: 0 };
+      this.#aggregates.set(key, entry);
+      if (address !== '*' && this.#immediateCount < REFUSALS.immediatePerWindow) {
+        this.#immediateCount += 1;
+        this.#append({ type: 'refusal', principal: null, address, tool, outcome: event.outcome, reason, count: 1, first: ts, last: ts });
+        this.#armTimer();
+        return;
+      }
+    }
+    entry.count += 1;
+    entry.first ??= ts;
+    entry.last = ts;
+    entry.tool = tool;
+    entry.reason = reason;
+    this.#armTimer();
+  }
+
+  #flush(entry: Aggregate): void {
+    if (entry.count === 0) return;
+    const { address, tool, outcome, reason, count, first, last } = entry;
+    this.#append({ type: 'refusal', principal: null, address, tool, outcome, reason, count, first, last });
+    entry.count = 0;
+  }
+
+  /** Writes the counts of windows that have ended; forgets idle addresses. */
+  #sweep(all = false): void {
+    const now = Date.now();
+    for (const [key, entry] of this.#aggregates) {
+      if (!all && now - entry.windowStart < this.#windowMs) continue;
+      this.#flush(entry);
+      this.#aggregates.delete(key);
     }
   }
 
-  /** Appends one line synchronously; throws if it cannot be written (callers fail closed). */
-  write(event: AuditEvent): void {
-    if (this.#fd === null) throw new AuditLogError('audit log is closed');
-    const seq = this.#seq + 1;
-    // An undefined `reason` is left out of the line by canonicalJson (as by JSON.stringify).
-    const record: Record<string, unknown> = { ts: new Date().toISOString(), seq, ...event };
-    const { line, mac } = formatLine(record, this.#prev, this.#key);
-    const bytes = Buffer.from(`${line}\n`, 'utf8');
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(this.#fd, bytes, written);
-    this.#prev = mac;
-    this.#seq = seq;
+  #armTimer(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      try {
+        this.#sweep();
+      } catch {
+        /* the next write reports a broken log; a timer must not crash the process */
+      }
+      if (this.#aggregates.size === 0) {
+        clearInterval(this.#timer);
+        this.#timer = undefined;
+      }
+    }, Math.max(250, Math.floor(this.#windowMs / 4)));
+    this.#timer.unref();
   }
 
-  /** Closes the file and releases the lock (only if it still holds our pid). Idempotent. */
+  /** Writes pending refusal counts and the end record, then closes the segment. Idempotent. */
   close(): void {
-    if (this.#fd === null) return;
-    fs.closeSync(this.#fd);
-    this.#fd = null;
-    process.removeListener('exit', this.#onExit);
-    releaseLock(this.#lockPath);
+    if (this.#closed) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    try {
+      this.#sweep(true);
+      if (this.#fd !== null) this.#writeEnd('shutdown');
+    } finally {
+      if (this.#fd !== null) fs.closeSync(this.#fd);
+      this.#fd = null;
+      this.#closed = true;
+      process.removeListener('exit', this.#onExit);
+    }
   }
 }

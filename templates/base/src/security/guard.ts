@@ -30,7 +30,6 @@ import { denialText, missingScopes, principalFromAuthInfo, type Principal } from
 import { errorResult, internalErrorText, sanitizeError, ToolError } from './errors.js';
 import { capOutput } from './output-cap.js';
 import type { RateLimits } from './rate-limit.js';
-import { redactArgs } from './redact.js';
 
 /** Calls still running: shutdown waits for them so each one's audit line is written before the log closes. */
 export class InflightCalls {
@@ -235,7 +234,7 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
         outcome,
         reason,
         durationMs: Math.round(performance.now() - started),
-        args: redactArgs(params.arguments ?? {}),
+        args: params.arguments ?? {}, // redacted and bounded by the log
       });
     } catch (error) {
       logger.fatal({ err: error, correlationId }, 'audit log write failed; refusing the response');
@@ -274,7 +273,7 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
         outcome: 'denied',
         reason: `missing scope ${challenge.scopes.join(' ')} (HTTP 403)`,
         durationMs: 0,
-        args: redactArgs(args),
+        args,
       }); // a failed write throws: the SDK then answers 500, not the call
     }
     return challenge;

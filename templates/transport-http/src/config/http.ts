@@ -1,13 +1,17 @@
 // HTTP settings (section of config.ts). Guards against exposing the server by accident: a
 // non-loopback HOST needs auth, PUBLIC_URL, ALLOWED_HOSTS and TLS (or a named TLS-terminating proxy);
-// TRUST_PROXY=true (believe anyone's X-Forwarded-For) is refused; a half-configured or unreadable
-// certificate stops the start. Every problem names its variable; no secret value is ever printed.
+// TRUST_PROXY=true (believe anyone's X-Forwarded-For) is refused, and so is any range that covers
+// public address space (only private, loopback, link-local and unique-local ranges, or one public
+// proxy address); a half-configured or unreadable certificate stops the start, and so does a TLS key
+// that group or others can read or write, or that another user owns (or whose folder they control).
+// Every problem names its variable; no secret value is ever printed.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { Secret } from '../config.js';
+import { folderProblem, foreignOwner } from '../security/file-policy.js';
 
 export type TrustedRange = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -32,6 +36,8 @@ export interface HttpConfig {
   maxConnections: number;
   /** tools/call requests one principal may have running at once. */
   maxConcurrentCalls: number;
+  /** Failed authentications per client address per window before 429 (AUTH_FAILURE_POINTS); undefined with auth `none`. */
+  authFailurePoints: number | undefined;
 }
 
 export interface HttpConfigContext {
@@ -74,6 +80,24 @@ function list(raw: string | undefined): string[] {
   return (raw ?? '').split(/[\s,]+/).filter((s) => s !== '');
 }
 
+/**
+ * Ranges a trusted proxy may sit in: private (RFC 1918), shared/CGNAT (RFC 6598), loopback, link-local,
+ * and IPv6 unique-local, link-local and loopback. A wider range would let anyone on the internet whose
+ * address falls inside it set X-Forwarded-For and pick the client address the per-IP limit keys on.
+ */
+const NON_PUBLIC_RANGES: readonly TrustedRange[] = [
+  '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16',
+  '::1/128', 'fc00::/7', 'fe80::/10',
+].map((cidr) => ipaddr.parseCIDR(cidr));
+
+/** True when every address of the range is private, loopback, link-local or unique-local. */
+export function isNonPublicRange([addr, bits]: TrustedRange): boolean {
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+    return isNonPublicRange([(addr as ipaddr.IPv6).toIPv4Address(), bits - 96]);
+  }
+  return NON_PUBLIC_RANGES.some(([net, netBits]) => net.kind() === addr.kind() && bits >= netBits && addr.match(net, netBits));
+}
+
 function parseTrustProxy(raw: string | undefined, problems: string[]): TrustedRange[] {
   const entries = list(raw);
   const ranges: TrustedRange[] = [];
@@ -95,6 +119,12 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): TrustedRa
       })();
       if (range[1] === 0) {
         problems.push(`TRUST_PROXY=${entry} trusts every address (same as "true"); name the proxy's address or subnet`);
+        continue;
+      }
+      // One public address (a /32 or /128: a real proxy's own address) is allowed; a public range is not.
+      const single = range[1] === (range[0].kind() === 'ipv4' ? 32 : 128);
+      if (!single && !isNonPublicRange(range)) {
+        problems.push(`TRUST_PROXY entry "${entry}" covers public address space: anyone there could forge X-Forwarded-For. Only private (10/8, 172.16/12, 192.168/16, 100.64/10), loopback, link-local and unique-local (fc00::/7) ranges are allowed, or a proxy's single public address (/32, /128); list each public proxy address on its own`);
         continue;
       }
       ranges.push(range);
@@ -124,6 +154,19 @@ function parseOrigins(raw: string | undefined, problems: string[]): string[] {
   return origins;
 }
 
+/** Why the TLS private key must not be used: group/other bits, another owner, or an unsafe folder. */
+function keyFileProblem(keyFile: string, stat: { mode: number; uid: number }): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  if ((stat.mode & 0o077) !== 0) {
+    const octal = (stat.mode & 0o777).toString(8).padStart(3, '0');
+    return `TLS_KEY_FILE ${keyFile} is readable or writable by group or others (mode ${octal}): the private key must be this user's alone. Run: chmod 600 ${keyFile}`;
+  }
+  const owner = foreignOwner(stat.uid, keyFile);
+  if (owner !== undefined) return `TLS_KEY_FILE ${keyFile} ${owner}`;
+  const folder = folderProblem(path.dirname(keyFile));
+  return folder === undefined ? undefined : `TLS_KEY_FILE ${keyFile}: ${folder}`;
+}
+
 function readTls(env: Record<string, string | undefined>, root: string, problems: string[]): HttpConfig['tls'] {
   const certRaw = env['TLS_CERT_FILE']?.trim() || undefined;
   const keyRaw = env['TLS_KEY_FILE']?.trim() || undefined;
@@ -144,7 +187,18 @@ function readTls(env: Record<string, string | undefined>, root: string, problems
     cert = undefined;
   }
   try {
-    key = readFileSync(keyFile, 'utf8');
+    // The checks run on the opened descriptor (the file that is read), before a byte of it is read.
+    const fd = openSync(keyFile, 'r');
+    try {
+      const unsafe = keyFileProblem(keyFile, fstatSync(fd));
+      if (unsafe !== undefined) {
+        problems.push(unsafe);
+        return undefined;
+      }
+      key = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
     createPrivateKey(key);
   } catch (error) {
     // Never the key's content: only the file and the error code.
@@ -236,6 +290,7 @@ export function parseHttpConfig(env: Record<string, string | undefined>, ctx: Ht
     keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 120_000, problems),
     maxConnections: int(env, 'HTTP_MAX_CONNECTIONS', 256, 1, 100_000, problems),
     maxConcurrentCalls: int(env, 'HTTP_MAX_CONCURRENT_CALLS', 8, 1, 10_000, problems),
+    authFailurePoints: ctx.authNone ? undefined : int(env, 'AUTH_FAILURE_POINTS', 20, 1, 100_000, problems),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   return problems.length === before ? Object.freeze(config) : undefined;

@@ -1,5 +1,6 @@
 // The HTTP application: a pure function of its dependencies (no listen), so tests drive it directly.
-// Guards by ORDER (each control sits where it can enforce: see SECURITY.md): security headers → Host/Origin → CORS (only if configured) → 405 for
+// Guards by ORDER (each control sits where it can enforce: see SECURITY.md): security headers → request
+// target (absolute-form → its path and host) → Host/Origin → CORS (only if configured) → 405 for
 // anything but POST /mcp → declared body size (413) → per-IP limit → authenticator routes →
 // body read (413) + JSON-RPC parse (415/400) → authentication (401) → per-principal, per-(principal,
 // tool) and concurrency limits (429) → the SDK handler (scopes → 403 insufficient_scope) → JSON 404 →
@@ -17,12 +18,14 @@ import type { Authenticator } from '../security/authenticator.js';
 import { principalFromAuthInfo } from '../security/authz.js';
 import type { IpLimiter } from '../security/rate-limit.js';
 import { buildServer } from '../server.js';
+import type { AuthFailureLimiter } from './auth-failures.js';
 import { authenticate } from './authenticate.js';
 import { declaredLengthLimit, parseJsonRpc } from './body.js';
 import { runChain, type ErrorAnswer, type McpRequest, type Middleware } from './chain.js';
 import { cors, securityHeaders } from './headers.js';
-import { hostOriginGuard } from './host-origin.js';
+import { hostOriginGuard, requestTarget } from './host-origin.js';
 import { callLimits, ipLimit } from './limits.js';
+import { auditMalformedToolCall } from './refusal-audit.js';
 import { sendError } from './respond.js';
 
 export const MCP_PATH = '/mcp';
@@ -32,6 +35,8 @@ export interface HttpAppDeps {
   http: HttpConfig;
   authenticator: Authenticator;
   ipLimiter: IpLimiter;
+  /** Failed authentications per client address (AUTH_FAILURE_POINTS); absent with auth `none`. */
+  authFailures?: AuthFailureLimiter | undefined;
 }
 
 export interface HttpApp {
@@ -84,14 +89,16 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const everyRequest: Middleware[] = [
     admit,
     ...securityHeaders({ hsts: http.tls !== undefined || http.trustProxy.length > 0 }),
+    requestTarget(),
     hostOriginGuard(http, logger),
     ...(http.allowedOrigins.length > 0 ? [cors(http)] : []),
   ];
   const beforeRoutes: Middleware[] = [declaredLengthLimit(http.maxBodyBytes), ipLimit(ipLimiter, http.trustProxy, runtime, isMcpEndpoint)];
   const mcpPost: Middleware[] = [
     parseJsonRpc(http.maxBodyBytes),
-    authenticate(authenticator, runtime),
+    authenticate(authenticator, runtime, deps.authFailures),
     callLimits(runtime, http.maxConcurrentCalls),
+    auditMalformedToolCall(runtime), // a tools/call the SDK would refuse unrecorded: audited, 400
     async (req, res) => {
       await serve(req, res, req.body);
     },
@@ -144,4 +151,5 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
 export const httpRuntimeOptions = {
   resolvePrincipal: (ctx: ServerContext) => principalFromAuthInfo(ctx.http?.authInfo),
   rateLimitInGuard: false,
+  transport: 'http',
 } as const;

@@ -1,16 +1,31 @@
 // Authentication gate for /mcp. Guards against anonymous use: every request must carry a credential
 // the Authenticator accepts (auth `none`: the local principal, loopback only), else 401 JSON with the
 // authenticator's WWW-Authenticate challenge and one audit line (reason only, never the credential).
+// An address that spent its failed-authentication budget (AUTH_FAILURE_POINTS per window, see
+// auth-failures.ts) gets 429 with Retry-After before its credential is checked.
 // The verified AuthInfo goes to the SDK as req.auth; the principal rides in AuthInfo.extra.
 import type { Runtime } from '../runtime.js';
 import type { Authenticator } from '../security/authenticator.js';
+import type { AuthFailureLimiter } from './auth-failures.js';
 import type { Middleware } from './chain.js';
 import { auditRefusal } from './refusal-audit.js';
 import { sendError } from './respond.js';
 
-export function authenticate(authenticator: Authenticator, runtime: Pick<Runtime, 'audit' | 'logger'>): Middleware {
+export function authenticate(authenticator: Authenticator, runtime: Pick<Runtime, 'audit' | 'logger'>, failures?: AuthFailureLimiter): Middleware {
   return async (req, res, next) => {
+    // The failed-authentication budget of the client address (set by the per-IP limit just before).
+    const bucket = (res.locals['clientBucket'] as string | undefined) ?? 'unknown';
+    if (failures) {
+      const attempt = await failures.attempt(bucket);
+      if (!attempt.allowed) {
+        if (!auditRefusal(runtime, req, 'rate_limited', `auth failure limit (${bucket})`)) return sendError(res, 500, 'Internal error');
+        return sendError(res, 429, `Too many failed authentications from this address; retry in ${attempt.retryAfterSeconds} seconds`, {
+          headers: { 'Retry-After': String(attempt.retryAfterSeconds) },
+        });
+      }
+    }
     const result = await authenticator.authenticate(req);
+    if (result.ok) await failures?.succeeded(bucket);
     if (!result.ok) {
       if (!auditRefusal(runtime, req, 'unauthenticated', result.reason)) return sendError(res, 500, 'Internal error');
       return sendError(res, 401, 'Unauthorized: a valid credential is required', {

@@ -1,9 +1,11 @@
 // Request body limits and parsing. Guards against memory exhaustion (a declared Content-Length over
 // HTTP_MAX_BODY_BYTES is refused before any byte is read; a chunked body is cut off at the limit:
-// 413 JSON either way), against non-JSON bodies reaching the SDK (415) and against JSON-RPC batches,
-// which would let one request carry many tool calls past the per-call limits (400).
+// 413 JSON either way), against non-JSON bodies reaching the SDK (415), against JSON nested deeper
+// than MAX_JSON_DEPTH (400 before anything parses it: deep nesting overflows the SDK's stack) and
+// against JSON-RPC batches, which would let one request carry many tool calls past the per-call limits (400).
 import type { IncomingMessage } from 'node:http';
 import express from 'express';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../security/json-depth.js';
 import type { McpRequest, McpResponse, Middleware, Next } from './chain.js';
 import { RPC, sendError } from './respond.js';
 
@@ -87,9 +89,12 @@ function readBody(req: IncomingMessage, maxBytes: number, done: (error: BodyErro
 
 /** Parses the bytes as one JSON-RPC message (400 otherwise) and summarises it for limits and audit. */
 function parseBody(raw: unknown, req: McpRequest, res: McpResponse, next: Next): void {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
+  // Before anything parses it: the SDK's handling overflows the stack on a few KB of deep nesting (a 500).
+  if (jsonDepthExceeds(text)) return sendError(res, 400, `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, { code: RPC.invalidRequest });
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : '');
+    body = JSON.parse(text);
   } catch {
     return sendError(res, 400, 'Parse error: the body is not valid JSON', { code: RPC.parseError });
   }

@@ -1,12 +1,16 @@
 // Client address for the per-IP limit. Guards against a client choosing its own rate-limit bucket:
-// X-Forwarded-For is believed only hop by hop from proxies named in TRUST_PROXY (never `true`), and
-// IPv6 clients are counted per /64, since one host usually controls a whole /64.
+// X-Forwarded-For is believed only hop by hop from proxies named in TRUST_PROXY (never `true`); a hop
+// written with a port (`1.2.3.4:5678`, `[2001:db8::1]:443`) counts as its address; and IPv6 clients are counted per /64, since one host usually controls a whole /64.
 import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
 import type { TrustedRange } from '../config/http.js';
 
+/** An address as proxies write it: bare, `1.2.3.4:5678`, `[2001:db8::1]` or `[2001:db8::1]:443`. */
 function parse(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  const bare = text.trim().replace(/^\[|\]$/g, '');
+  const trimmed = text.trim();
+  // A port would otherwise make the hop unparseable, and the walk would stop at the proxy's own address.
+  const withPort = /^\[([^\]]{1,64})\](?::\d{1,5})?$/.exec(trimmed) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(trimmed);
+  const bare = withPort?.[1] ?? trimmed;
   // ipaddr.process turns IPv4-mapped IPv6 (::ffff:1.2.3.4) into IPv4, so both forms share a bucket.
   return ipaddr.isValid(bare) ? ipaddr.process(bare) : undefined;
 }

@@ -8,7 +8,33 @@
 import type { Middleware } from './chain.js';
 import type { HttpConfig } from '../config/http.js';
 import type { Logger } from '../logger.js';
-import { sendError } from './respond.js';
+import { RPC, sendError } from './respond.js';
+
+/**
+ * The request target. An absolute-form target (`POST http://host/mcp HTTP/1.1`, as sent through a
+ * forward proxy) is served by its path, and its authority — not the Host header — is the host (RFC 9112
+ * §3.2.2), so it faces the same Host allowlist next; credentials in it, and any other form (`*`,
+ * `host:port`), get 400 JSON. Guards against such a request reaching the SDK, which builds the request
+ * URL from Host + path and failed with a 500.
+ */
+export function requestTarget(): Middleware {
+  return (req, res, next) => {
+    const raw = req.url ?? '';
+    if (raw.startsWith('/')) return next();
+    let target: URL | undefined;
+    try {
+      target = /^https?:\/\/[^/?#]/i.test(raw) ? new URL(raw) : undefined;
+    } catch {
+      target = undefined;
+    }
+    if (target === undefined || target.username !== '' || target.password !== '') {
+      return sendError(res, 400, 'Bad Request: the request target must be a path such as /mcp, or an absolute http(s) URL', { code: RPC.invalidRequest });
+    }
+    req.headers.host = target.host;
+    req.url = `${target.pathname}${target.search}`;
+    next();
+  };
+}
 
 export function hostOriginGuard(http: Pick<HttpConfig, 'allowedHosts' | 'allowedOrigins' | 'publicUrl' | 'tls'>, logger: Logger): Middleware {
   const hosts = new Set(http.allowedHosts.map((h) => h.toLowerCase()));

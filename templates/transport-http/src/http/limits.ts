@@ -2,11 +2,12 @@
 // every request before authentication (client address per TRUST_PROXY, IPv6 per /64), then for each
 // tools/call a per-principal and per-(principal, tool) budget (the same limiters the guard uses on
 // stdio, consumed here once — the guard does not count again on HTTP) and a cap on the calls one
-// principal has running at once. Refusals: 429 JSON with Retry-After (seconds), one audit line each.
+// principal has running at once (its slot reserved before the budget is awaited, so a slow store
+// cannot let parallel calls past it). Refusals: 429 JSON with Retry-After (seconds), one audit line each.
 import type { TrustedRange } from '../config/http.js';
 import type { Runtime } from '../runtime.js';
 import type { Principal } from '../security/authz.js';
-import type { IpLimiter } from '../security/rate-limit.js';
+import type { IpLimiter, RateDecision } from '../security/rate-limit.js';
 import type { McpRequest, McpResponse, Middleware } from './chain.js';
 import { clientAddress, ipBucket } from './client-ip.js';
 import { auditRefusal } from './refusal-audit.js';
@@ -47,18 +48,32 @@ export function callLimits(runtime: Pick<Runtime, 'audit' | 'logger' | 'rateLimi
       if (!auditRefusal(runtime, req, 'rate_limited', `concurrent calls limit (${maxConcurrent})`, principal)) return sendError(res, 500, 'Internal error');
       return tooMany(res, 1, `Too many concurrent calls (limit ${maxConcurrent})`);
     }
-    const def = registry.get(toolName);
-    const decision = await runtime.rateLimits.consume(principal.id, def && { name: def.name, points: def.rateLimitPoints });
-    if (!decision.allowed) {
-      if (!auditRefusal(runtime, req, 'rate_limited', `${decision.limit} limit`, principal)) return sendError(res, 500, 'Internal error');
-      return tooMany(res, decision.retryAfterSeconds, decision.limit === 'tool' ? `Rate limit exceeded for tool "${toolName}"` : 'Rate limit exceeded for this caller');
-    }
+    // Reserve the slot BEFORE awaiting the budget: with a remote store (Redis) the await takes real time,
+    // and calls checked meanwhile would all see the old count. Released exactly once: on a refusal
+    // below, or when the response closes.
     running.set(principal.id, active + 1);
-    res.once('close', () => {
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
       const left = (running.get(principal.id) ?? 1) - 1;
       if (left <= 0) running.delete(principal.id);
       else running.set(principal.id, left);
-    });
+    };
+    res.once('close', release);
+    const def = registry.get(toolName);
+    let decision: RateDecision;
+    try {
+      decision = await runtime.rateLimits.consume(principal.id, def && { name: def.name, points: def.rateLimitPoints });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    if (!decision.allowed) {
+      release();
+      if (!auditRefusal(runtime, req, 'rate_limited', `${decision.limit} limit`, principal)) return sendError(res, 500, 'Internal error');
+      return tooMany(res, decision.retryAfterSeconds, decision.limit === 'tool' ? `Rate limit exceeded for tool "${toolName}"` : 'Rate limit exceeded for this caller');
+    }
     next();
   };
 }

@@ -74,6 +74,7 @@ export async function startHttpServer(deps: HttpAppDeps): Promise<HttpServerHand
       server.closeAllConnections();
       await closed;
       await deps.ipLimiter.close().catch((err: unknown) => logger.warn({ err }, 'error while closing the IP limiter'));
+      await deps.authFailures?.close().catch((err: unknown) => logger.warn({ err }, 'error while closing the auth-failure limiter'));
       deps.authenticator.close?.();
       await runtime.close(); // rate limits, then the audit log (synchronous writes: nothing left to flush)
       logger.info('shut down');

@@ -3,6 +3,7 @@
 // SIGTERM/SIGINT drain running calls and close the audit log before the process exits.
 import { ConfigError, loadConfig } from '../config.js';
 import { httpRuntimeOptions } from '../http/app.js';
+import { createAuthFailureLimiter } from '../http/auth-failures.js';
 import { selectAuthenticator } from '../http/select-authenticator.js';
 import { startHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
@@ -22,7 +23,7 @@ try {
 } catch (error) {
   if (!(error instanceof ConfigError || error instanceof AuditLogError)) throw error;
   process.stderr.write(`${error.message}\n`);
-  await runtime?.close(); // releases the audit log lock taken by openRuntime
+  await runtime?.close(); // closes the audit segment opened by openRuntime (with its end record)
   process.exit(1);
 }
 const { config, logger } = runtime;
@@ -31,6 +32,7 @@ const handle = await startHttpServer({
   http: config.http,
   authenticator,
   ipLimiter: createIpLimiter(config, logger),
+  authFailures: createAuthFailureLimiter(config, logger),
 }).catch(async (error: NodeJS.ErrnoException) => {
   process.stderr.write(`Cannot listen on ${config.http.host}:${config.http.port} (HOST, PORT): ${error.code ?? error.message}\n`);
   await runtime.close();
