@@ -34,6 +34,8 @@ export const PROJECT_VERSIONS = {
   '@types/node': '20.19.43',
   // 4.x: vitest 5 needs Node 22.
   vitest: '4.1.12',
+  // Dev only: property-based fuzzing of every tool's input and of the HTTP endpoint; 4.x runs on Node >= 12.17.
+  'fast-check': '4.11.0',
   // Dev script only (`npm run dev`, watch mode); never used at runtime.
   tsx: '4.23.15',
 } as const;

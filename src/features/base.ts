@@ -15,7 +15,7 @@ export const baseFeature: Feature = {
   contributions: (spec, env) => ({
     slots: dockerfileSlots(spec),
     dependencies: ['@modelcontextprotocol/server', 'pino', 'rate-limiter-flexible', 'zod'],
-    devDependencies: ['@modelcontextprotocol/client', '@types/node', 'tsx', 'typescript', 'vitest'],
+    devDependencies: ['@modelcontextprotocol/client', '@types/node', 'fast-check', 'tsx', 'typescript', 'vitest'],
     scripts: {
       build: 'tsc -p tsconfig.build.json',
       test: 'tsc -p tsconfig.build.json && vitest run',

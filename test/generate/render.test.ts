@@ -32,11 +32,11 @@ const ALWAYS = [
   '.dockerignore', '.env', '.env.example', '.github/workflows/ci.yml', '.gitignore', 'Dockerfile', 'README.md', 'SECURITY.md',
   'package.json', 'secure-mcp.json', 'tsconfig.json', 'src/config.ts', 'src/config/features.ts', 'src/server.ts', 'src/tools/index.ts',
   'src/tools/whoami.ts', 'src/security/audit.ts', 'src/security/errors.ts', 'src/security/guard.ts', 'src/security/rate-limit.ts',
-  'src/security/rate-limit-store.ts', 'src/security/redact.ts', 'src/cli/audit-verify.ts', 'test/feature-env.ts',
+  'src/security/rate-limit-store.ts', 'src/security/redact.ts', 'src/cli/audit-verify.ts', 'test/feature-env.ts', 'test/fuzz-tools.test.ts',
 ];
 const PER_FEATURE: Record<string, { when: (s: ProjectSpec) => boolean; files: string[] }> = {
   stdio: { when: (s) => s.transport === 'stdio' || s.transport === 'both', files: ['src/transports/stdio.ts'] },
-  http: { when: (s) => s.transport !== 'stdio', files: ['src/transports/http.ts', 'src/config/http.ts', 'src/http/select-authenticator.ts'] },
+  http: { when: (s) => s.transport !== 'stdio', files: ['src/transports/http.ts', 'src/config/http.ts', 'src/http/select-authenticator.ts', 'test/fuzz-http.test.ts'] },
   apiKey: { when: (s) => s.auth === 'api-key', files: ['src/cli/keys.ts', 'api-keys.json', '.secrets/dev-api-key', 'src/config/api-keys.ts'] },
   auth: { when: (s) => s.auth !== 'none', files: ['src/security/auth.ts'] },
   oauth: { when: (s) => s.auth === 'oauth', files: ['src/config/oauth.ts'] },

@@ -139,6 +139,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
 }
 
+/**
+ * Cases per fuzz property: FUZZ_RUNS from the environment (a test setting, never a server variable),
+ * else `fallback`, which keeps the default test run quick.
+ */
+export function fuzzRuns(fallback: number): number {
+  const raw = process.env['FUZZ_RUNS'];
+  if (raw === undefined || raw === '') return fallback;
+  const runs = Number(raw);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`FUZZ_RUNS must be a positive integer, got ${JSON.stringify(raw)}`);
+  return runs;
+}
+
 /** The text of a tool result's first text block. */
 export function textOf(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
