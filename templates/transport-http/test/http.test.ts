@@ -337,6 +337,8 @@ describe('bad input is answered, never a 500', () => {
     noLeak(res.body);
     const gz = await rawRequest(server.port, { headers: { ...json, 'content-encoding': 'gzip' }, body: gzipSync(body) });
     expect(gz.status).toBe(400);
+    // Still a call attempt: audited (before authentication, so as this address's counted refusal).
+    expect(server.audit().map((l) => [l.tool, l.outcome, l.reason])).toContainEqual(['whoami', 'invalid_args', 'JSON nested deeper than 64 levels']);
     expect((await callTool(server.port, 'whoami')).status).toBe(200);
   });
 
@@ -431,11 +433,14 @@ describe('the POST /mcp hot path (no Express) answers exactly as the Express cha
       ['apikey:good', 'whoami', 'ok', undefined],
       ['apikey:good', 'whoami', 'ok', undefined],
       [null, 'whoami', 'unauthenticated', 'no credential'], // the second (same address) is counted, written at close
+      [null, 'whoami', 'invalid_args', 'JSON nested deeper than 64 levels'], // before authentication: counted likewise
     ]);
     server.runtime.audit.close();
     expect(server.audit().map((l) => [l.outcome, l.count]).slice(2)).toEqual([
       ['unauthenticated', 1],
+      ['invalid_args', 1],
       ['unauthenticated', 1],
+      ['invalid_args', 1],
     ]);
   });
 

@@ -114,6 +114,11 @@ describe('stdio transport', () => {
     expect(messages.find((m) => m.id === 3)?.result?.isError).toBeFalsy();
     expect(messages.filter((m) => m.id === undefined || m.id === null)).toEqual([]);
     expect(stderr).toContain('nested deeper than 64 levels');
+    // The refused call is still a call attempt: one audit line for it, one for the call that ran.
+    expect(readAudit(env['AUDIT_LOG_DIR']!).map((l) => [l.tool, l.outcome, l.reason])).toEqual([
+      ['whoami', 'invalid_args', 'JSON nested deeper than 64 levels'],
+      ['whoami', 'ok', undefined],
+    ]);
   });
 
   test('two servers of one project run at once, each writing its own segment; both verify', async () => {

@@ -25,21 +25,29 @@ export function toolCallParts(message: unknown): { tool: string; args: unknown }
   return { tool: typeof name === 'string' ? name.slice(0, 128) : '[malformed]', args: args ?? {} };
 }
 
-/**
- * For one raw stdio line: when it is a tools/call with a malformed envelope, writes its audit line and
- * returns the JSON-RPC error to answer (id null when the id itself is unusable); otherwise undefined and
- * the line goes to the SDK. A failed audit write is answered as an internal error (fail closed).
- */
-export function refuseMalformedToolCall(text: string, audit: AuditSink, principal: string, correlationId: () => string): { jsonrpc: '2.0'; id: string | number | null; error: { code: number; message: string } } | undefined {
+/** The message as a tools/call, or undefined (not JSON, not an object, another method). */
+export function parseToolCall(text: string): Record<string, unknown> | undefined {
   if (!text.includes('tools/call')) return undefined; // cheap filter: most lines are not calls
   let message: unknown;
   try {
-    message = JSON.parse(text);
+    message = JSON.parse(text); // V8's JSON.parse does not recurse: deep nesting is safe here
   } catch {
-    return undefined; // not JSON: the SDK reports it
+    return undefined;
   }
   if (message === null || typeof message !== 'object' || Array.isArray(message) || (message as { method?: unknown }).method !== 'tools/call') return undefined;
-  const problem = malformedEnvelope(message);
+  return message as Record<string, unknown>;
+}
+
+/**
+ * For one raw stdio line: when it is a tools/call with a malformed envelope — or with `found`, a problem
+ * the caller found before parsing (nesting too deep) — writes its audit line and returns the JSON-RPC
+ * error to answer (id null when the id itself is unusable); otherwise undefined and the line goes to the
+ * SDK. A failed audit write is answered as an internal error (fail closed).
+ */
+export function refuseMalformedToolCall(text: string, audit: AuditSink, principal: string, correlationId: () => string, found?: string): { jsonrpc: '2.0'; id: string | number | null; error: { code: number; message: string } } | undefined {
+  const message = parseToolCall(text); // not a tools/call (or not JSON): the SDK answers it
+  if (message === undefined) return undefined;
+  const problem = found ?? malformedEnvelope(message);
   if (problem === undefined) return undefined;
   const rawId = (message as { id?: unknown }).id;
   const id = typeof rawId === 'string' || (typeof rawId === 'number' && Number.isSafeInteger(rawId)) ? rawId : null;

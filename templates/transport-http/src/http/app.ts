@@ -25,7 +25,7 @@ import { runChain, type ErrorAnswer, type McpRequest, type Middleware } from './
 import { cors, securityHeaders } from './headers.js';
 import { hostOriginGuard, requestTarget } from './host-origin.js';
 import { callLimits, ipLimit } from './limits.js';
-import { auditMalformedToolCall } from './refusal-audit.js';
+import { auditMalformedToolCall, auditRefusal } from './refusal-audit.js';
 import { sendError } from './respond.js';
 
 export const MCP_PATH = '/mcp';
@@ -95,7 +95,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   ];
   const beforeRoutes: Middleware[] = [declaredLengthLimit(http.maxBodyBytes), ipLimit(ipLimiter, http.trustProxy, runtime, isMcpEndpoint)];
   const mcpPost: Middleware[] = [
-    parseJsonRpc(http.maxBodyBytes),
+    parseJsonRpc(http.maxBodyBytes, (req, reason) => auditRefusal(runtime, req, 'invalid_args', reason)),
     authenticate(authenticator, runtime, deps.authFailures),
     callLimits(runtime, http.maxConcurrentCalls),
     auditMalformedToolCall(runtime), // a tools/call the SDK would refuse unrecorded: audited, 400

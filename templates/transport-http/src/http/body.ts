@@ -5,6 +5,7 @@
 // against JSON-RPC batches, which would let one request carry many tool calls past the per-call limits (400).
 import type { IncomingMessage } from 'node:http';
 import express from 'express';
+import { parseToolCall } from '../security/envelope.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../security/json-depth.js';
 import type { McpRequest, McpResponse, Middleware, Next } from './chain.js';
 import { RPC, sendError } from './respond.js';
@@ -87,11 +88,25 @@ function readBody(req: IncomingMessage, maxBytes: number, done: (error: BodyErro
   req.on('close', onAborted);
 }
 
+/** Records a refused tools/call (its req.rpc names the tool); false when the record could not be written. */
+export type RefusedCallAudit = (req: McpRequest, reason: string) => boolean;
+
 /** Parses the bytes as one JSON-RPC message (400 otherwise) and summarises it for limits and audit. */
-function parseBody(raw: unknown, req: McpRequest, res: McpResponse, next: Next): void {
+function parseBody(raw: unknown, req: McpRequest, res: McpResponse, next: Next, auditRefused: RefusedCallAudit): void {
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
-  // Before anything parses it: the SDK's handling overflows the stack on a few KB of deep nesting (a 500).
-  if (jsonDepthExceeds(text)) return sendError(res, 400, `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, { code: RPC.invalidRequest });
+  // Before the SDK parses it: its handling overflows the stack on a few KB of deep nesting (a 500).
+  if (jsonDepthExceeds(text)) {
+    const reason = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+    // A tools/call refused for its depth is still a call attempt: it is audited (before authentication,
+    // so as a counted refusal of this address, without its arguments).
+    const call = parseToolCall(text);
+    if (call !== undefined) {
+      const name = (call['params'] as { name?: unknown } | undefined)?.name;
+      req.rpc = { method: 'tools/call', isRequest: call['id'] !== undefined, toolName: typeof name === 'string' ? name.slice(0, 128) : '[malformed]', args: undefined };
+      if (!auditRefused(req, reason)) return sendError(res, 500, 'Internal error');
+    }
+    return sendError(res, 400, `Invalid Request: ${reason}`, { code: RPC.invalidRequest });
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -119,15 +134,15 @@ function parseBody(raw: unknown, req: McpRequest, res: McpResponse, next: Next):
  * has it; anything else is 415) still goes through express.raw, which inflates it and applies the
  * limit to the inflated bytes.
  */
-export function parseJsonRpc(maxBytes: number): Middleware {
+export function parseJsonRpc(maxBytes: number, auditRefused: RefusedCallAudit): Middleware {
   const readEncoded = express.raw({ type: () => true, limit: maxBytes });
   return (req, res, next) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') return sendError(res, 415, 'Unsupported Media Type: send Content-Type: application/json');
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding.toLowerCase() !== 'identity') {
-      return void readEncoded(req, res, (error?: unknown) => (error ? next(error) : parseBody(req.body, req, res, next)));
+      return void readEncoded(req, res, (error?: unknown) => (error ? next(error) : parseBody(req.body, req, res, next, auditRefused)));
     }
-    readBody(req, maxBytes, (error, raw) => (error ? next(error) : parseBody(raw, req, res, next)));
+    readBody(req, maxBytes, (error, raw) => (error ? next(error) : parseBody(raw, req, res, next, auditRefused)));
   };
 }

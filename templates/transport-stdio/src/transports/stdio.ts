@@ -44,8 +44,14 @@ function depthCheckedStdin(reply: (message: Parameters<StdioServerTransport['sen
       reply(refusal as Parameters<typeof reply>[0]).catch((err: unknown) => logger.warn({ err }, 'stdio: could not answer a refused message'));
       return false;
     }
-    const id = jsonRpcIdOf(text);
     logger.warn({ bytes: line.length }, `stdio message refused: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    // A tools/call refused for its depth is still a call attempt: it gets its one audit line.
+    const deepCall = refuseMalformedToolCall(text, runtime.audit, runtime.localPrincipal.id, randomUUID, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (deepCall !== undefined) {
+      reply(deepCall as Parameters<typeof reply>[0]).catch((err: unknown) => logger.warn({ err }, 'stdio: could not answer a refused message'));
+      return false;
+    }
+    const id = jsonRpcIdOf(text);
     if (id !== null) {
       const message = `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
       reply({ jsonrpc: '2.0', id, error: { code: -32600, message } }).catch((err: unknown) => logger.warn({ err }, 'stdio: could not answer a refused message'));
