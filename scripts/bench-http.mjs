@@ -206,7 +206,7 @@ async function main() {
     PATH: process.env.PATH ?? '',
     HOST: '127.0.0.1',
     AUDIT_HMAC_KEY: randomBytes(32).toString('base64url'),
-    AUDIT_LOG_FILE: path.join(work, 'audit.log'),
+    AUDIT_LOG_DIR: path.join(work, 'audit'),
     API_KEYS_FILE: path.join(work, 'api-keys.json'),
     FILES_ROOT: path.join(work, 'sandbox'),
     RATE_LIMIT_POINTS: '1000000',
@@ -257,7 +257,10 @@ async function main() {
     }
     const [a, b] = results.map((x) => x.r.requests.average);
     process.stdout.write(`ratio b/a (throughput): ${(b / a).toFixed(3)}   (target >= 0.85)\n`);
-    const auditLines = fs.existsSync(env.AUDIT_LOG_FILE) ? fs.readFileSync(env.AUDIT_LOG_FILE, 'utf8').split('\n').length - 1 : 0;
+    // The audit log is a directory of segments (one per process): count the lines of all of them.
+    const auditLines = fs.existsSync(env.AUDIT_LOG_DIR)
+      ? fs.readdirSync(env.AUDIT_LOG_DIR).reduce((n, f) => n + fs.readFileSync(path.join(env.AUDIT_LOG_DIR, f), 'utf8').split('\n').length - 1, 0)
+      : 0;
     process.stdout.write(`audit lines written by (b): ${auditLines}\n`);
     if (failed) {
       for (const { name, port, headers } of runs) process.stderr.write(`${name}: one more request now: ${await probe(port, headers)}\n`);

@@ -8,13 +8,9 @@ export const PROJECT_VERSIONS = {
   '@modelcontextprotocol/server': '2.4.0',
   // Dev only: the real v2 client the tests talk through; same release as the server.
   '@modelcontextprotocol/client': '2.4.0',
-  // HTTP transport: toNodeHandler() adapts createMcpHandler's fetch face to express; 2.1.x needs server ^2.4.
+  // HTTP transport: toNodeHandler() adapts createMcpHandler's fetch face to node:http (req, res, parsed body); 2.1.x needs server ^2.4.
   '@modelcontextprotocol/node': '2.1.2',
-  // HTTP transport: the app and its middleware order; 5.x (async errors reach the JSON error handler), Node >= 18.
-  express: '5.3.0',
-  // Dev only: types for express 5 (matching major).
-  '@types/express': '5.0.6',
-  // HTTP transport: security headers (CSP default-src 'none', nosniff, frame and referrer policy); 8.x, Node >= 18.
+  // HTTP transport: security headers (CSP default-src 'none', nosniff, frame and referrer policy) as a connect-style middleware on raw req/res; 8.x, Node >= 18.
   helmet: '8.3.0',
   // SDK v2 needs zod ^4.2 (Standard JSON Schema for tools/list); imported as 'zod/v4'.
   zod: '4.6.7',

@@ -1,4 +1,4 @@
-/** The Streamable HTTP transport: express app, Host/Origin checks, limits, TLS, refusals to start. */
+/** The Streamable HTTP transport: one node:http chain of controls, Host/Origin checks, limits, TLS, refusals to start. */
 import { servesHttp } from '../options/options.js';
 import type { Feature } from './types.js';
 
@@ -7,8 +7,7 @@ export const httpFeature: Feature = {
   templateDir: 'transport-http',
   applies: (spec) => servesHttp(spec.transport),
   contributions: (spec) => ({
-    dependencies: ['@modelcontextprotocol/node', 'express', 'helmet', 'ipaddr.js'],
-    devDependencies: ['@types/express'],
+    dependencies: ['@modelcontextprotocol/node', 'helmet', 'ipaddr.js'],
     scripts: { 'start:http': 'node dist/transports/http.js', 'cert:dev': 'node dist/cli/cert-dev.js' },
     entry: { name: 'http', rank: 2 },
     config: {

@@ -1,4 +1,4 @@
-// API keys end to end through the REAL HTTP server (express app, SDK handler, guard, audit) on
+// API keys end to end through the REAL HTTP server (request chain, SDK handler, guard, audit) on
 // 127.0.0.1:0 with the project's own authenticator: 401 with the realm challenge, 403
 // insufficient_scope naming the scope, a valid call audited with the apikey principal, failed
 // authentication audited as unauthenticated — and the key never written to the audit log.

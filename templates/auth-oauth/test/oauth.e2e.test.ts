@@ -1,4 +1,4 @@
-// OAuth end to end through the REAL HTTP server (express app, SDK handler, guard, audit) on
+// OAuth end to end through the REAL HTTP server (request chain, SDK handler, guard, audit) on
 // 127.0.0.1:0 with the project's own authenticator and a local authorization server
 // (test/fixtures/oauth-issuer.ts): the RFC 9728 document served by the app, 401 with
 // resource_metadata, 403 insufficient_scope naming the scope, a valid call audited with the oauth

@@ -7,7 +7,6 @@
 // document, the 401 challenges and the start-up refusals of a dangerous configuration.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, type Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -16,6 +15,18 @@ import { metadataUrls } from '../src/security/oauth-discovery.js';
 import { startTestIssuer, type TestIssuer } from './fixtures/oauth-issuer.js';
 import { testConfig } from './helpers.js';
 import { authenticatorProbe } from './http-helpers.js';
+
+/** The authenticator's public routes alone, on raw node:http (as src/http/app.ts serves them): 404 for anything else. */
+async function serveRoutes(auth: Authenticator): Promise<http.Server> {
+  const routes = auth.routes?.() ?? {};
+  const server = http.createServer((req, res) => {
+    const route = req.method === 'GET' ? routes[(req.url ?? '').split('?')[0] ?? ''] : undefined;
+    if (route === undefined) return void res.writeHead(404).end();
+    void route(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
 
 interface Probe {
   call(token?: string): Promise<{ result: AuthResult; challenge: string }>;
@@ -249,10 +260,7 @@ describe('OAuth discovery, metadata and configuration', () => {
 
   test('RFC 9728 metadata at /.well-known/oauth-protected-resource/mcp', async () => {
     const auth = createAuthenticator(oauthConfig(issuer), silent(), { scopesSupported: ['files:read', 'notes:write'] });
-    const app = express();
-    auth.routes?.(app);
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const server = await serveRoutes(auth);
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const response = await fetch(`${base}/.well-known/oauth-protected-resource/mcp`);
@@ -270,10 +278,7 @@ describe('OAuth discovery, metadata and configuration', () => {
 
   test('scopes_supported defaults to the scopes the project\'s tools declare', async () => {
     const auth = createAuthenticator(oauthConfig(issuer), silent());
-    const app = express();
-    auth.routes?.(app);
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', resolve));
+    const server = await serveRoutes(auth);
     try {
       const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/oauth-protected-resource/mcp`);
       const body = (await response.json()) as { scopes_supported: string[] };

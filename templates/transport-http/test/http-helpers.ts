@@ -1,4 +1,4 @@
-// HTTP test helpers: the REAL HTTP stack (config → runtime → express app → SDK handler → guard →
+// HTTP test helpers: the REAL HTTP stack (config → runtime → request chain → SDK handler → guard →
 // audit) on 127.0.0.1:0, with an injectable authenticator (tests make their own credentials) and
 // raw-request helpers that see exactly what goes over the wire.
 import http from 'node:http';

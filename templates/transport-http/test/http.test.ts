@@ -1,9 +1,9 @@
 // The HTTP transport's controls, each over real HTTP on 127.0.0.1:0: SDK clients (modern and legacy),
 // statelessness, Host/Origin allowlists, body limit and reading (compressed, empty, abandoned), JSON
 // 404/405/errors, security headers, CORS, authentication (401), scopes (403), rate limits and the
-// concurrency cap (429), audit lines, and the POST /mcp hot path answering exactly as the Express chain.
+// concurrency cap (429), audit lines, and every control of the one request chain answering in order.
 import net from 'node:net';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { secretReader, slow } from './fixtures/tools.js';
 import { callTool, connectClient, fakeAuthenticator, principal, rawRequest, rpc, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
@@ -393,69 +393,77 @@ describe('bad input is answered, never a 500', () => {
   });
 });
 
-describe('the POST /mcp hot path (no Express) answers exactly as the Express chain does', () => {
+describe('the one request chain: every control answers POST /mcp in order', () => {
   const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
   const call = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
-  /** `/mcp` takes the hot path; `/mcp?via=express` the Express route (same endpoint for Express). */
-  const both = async (port: number, headers: Record<string, string>, body?: string) => {
-    const seen: { status: number; headers: Record<string, unknown>; body: string }[] = [];
-    for (const path of ['/mcp', '/mcp?via=express']) {
-      const res = await rawRequest(port, { path, headers, ...(body === undefined ? {} : { body }) });
-      const { date: _date, ...rest } = res.headers;
-      seen.push({ status: res.status, headers: rest, body: res.body });
-    }
-    return seen;
-  };
 
-  it('same status, headers and body for every control, and the same audit lines', async () => {
+  it('status, JSON body and security headers for every control, and one audit line for each call or refusal', async () => {
     server = await startHttpTestServer({ env: { HTTP_MAX_BODY_BYTES: '2048' }, authenticator: fakeAuthenticator({ good: principal('apikey:good', []) }) });
     const port = server.port;
     const good = { ...json, authorization: 'Bearer good' };
-    const cases: [string, Record<string, string>, string | undefined, number][] = [
-      ['served', good, call, 200],
-      ['no credential', json, call, 401],
-      ['wrong content type', { ...good, 'content-type': 'text/plain' }, call, 415],
-      ['bad JSON', good, '{"jsonrpc":', 400],
-      ['batch', good, '[]', 400],
-      ['declared too large', { ...good, 'content-length': '4096' }, 'x'.repeat(4096), 413],
-      ['chunked too large', { ...good, 'transfer-encoding': 'chunked' }, 'x'.repeat(4096), 413],
-      ['foreign Host', { ...good, host: 'evil.example' }, call, 403],
-      ['foreign Origin', { ...good, origin: 'http://evil.example' }, call, 403],
-      ['nested too deep', good, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":${'['.repeat(200)}${']'.repeat(200)}}}}`, 400],
+    const cases: [string, Record<string, string>, string | undefined, number, string][] = [
+      ['served', good, call, 200, '"result"'],
+      ['no credential', json, call, 401, 'Unauthorized: a valid credential is required'],
+      ['wrong content type', { ...good, 'content-type': 'text/plain' }, call, 415, 'Unsupported Media Type'],
+      ['bad JSON', good, '{"jsonrpc":', 400, 'Parse error'],
+      ['batch', good, '[]', 400, 'JSON-RPC batches are not supported'],
+      ['declared too large', { ...good, 'content-length': '4096' }, 'x'.repeat(4096), 413, 'Request body too large (limit 2048 bytes)'],
+      ['chunked too large', { ...good, 'transfer-encoding': 'chunked' }, 'x'.repeat(4096), 413, 'Request body too large (limit 2048 bytes)'],
+      ['foreign Host', { ...good, host: 'evil.example' }, call, 403, 'Host header not allowed'],
+      ['foreign Origin', { ...good, origin: 'http://evil.example' }, call, 403, 'Origin not allowed'],
+      ['nested too deep', good, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{"x":${'['.repeat(200)}${']'.repeat(200)}}}}`, 400, 'JSON nested deeper than 64 levels'],
+      ['query string on /mcp', good, call, 200, '"result"'],
     ];
-    for (const [name, headers, body, status] of cases) {
-      const [hot, viaExpress] = await both(port, headers, body);
-      expect(hot?.status, name).toBe(status);
-      expect(viaExpress, name).toEqual(hot);
+    for (const [name, headers, body, status, text] of cases) {
+      const res = await rawRequest(port, { path: name === 'query string on /mcp' ? '/mcp?x=1' : '/mcp', headers, ...(body === undefined ? {} : { body }) });
+      expect(res.status, name).toBe(status);
+      expect(res.body, name).toContain(text);
+      expect(res.headers['cache-control'], name).toBe('no-store');
+      expect(res.headers['x-content-type-options'], name).toBe('nosniff');
+      expect(res.headers['content-security-policy'], name).toContain("default-src 'none'");
+      if (status !== 200) {
+        expect(res.headers['content-type'], name).toMatch(/^application\/json/);
+        noLeak(res.body);
+      }
     }
     const lines = server.audit().map((l) => [l.principal, l.tool, l.outcome, l.reason]);
     expect(lines).toEqual([
       ['apikey:good', 'whoami', 'ok', undefined],
+      [null, 'whoami', 'unauthenticated', 'no credential'],
+      [null, 'whoami', 'invalid_args', 'JSON nested deeper than 64 levels'], // before authentication: counted per address
       ['apikey:good', 'whoami', 'ok', undefined],
-      [null, 'whoami', 'unauthenticated', 'no credential'], // the second (same address) is counted, written at close
-      [null, 'whoami', 'invalid_args', 'JSON nested deeper than 64 levels'], // before authentication: counted likewise
-    ]);
-    server.runtime.audit.close();
-    expect(server.audit().map((l) => [l.outcome, l.count]).slice(2)).toEqual([
-      ['unauthenticated', 1],
-      ['invalid_args', 1],
-      ['unauthenticated', 1],
-      ['invalid_args', 1],
     ]);
   });
 
-  it('same 429 from the per-IP limit, audited on both', async () => {
+  it('429 from the per-IP limit before authentication, audited (counted) on the MCP endpoint only', async () => {
     server = await startHttpTestServer({ ipPoints: 2, authenticator: fakeAuthenticator({}) });
-    await both(server.port, json, call); // spends the two points
-    const [hot, viaExpress] = await both(server.port, json, call);
-    expect(hot?.status).toBe(429);
-    expect(viaExpress).toEqual(hot);
+    expect((await rawRequest(server.port, { headers: json, body: call })).status).toBe(401);
+    expect((await rawRequest(server.port, { method: 'GET', path: '/nope' })).status).toBe(404); // spends the second point
+    const refused = await rawRequest(server.port, { headers: json, body: call });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused.headers['www-authenticate']).toBeUndefined();
+    noLeak(refused.body);
+    const elsewhere = await rawRequest(server.port, { method: 'GET', path: '/nope' });
+    expect(elsewhere.status).toBe(429);
     server.runtime.audit.close(); // writes the counted refusals
     expect(server.audit().map((l) => [l.outcome, l.reason, l.count])).toEqual([
       ['unauthenticated', 'no credential', 1],
       ['rate_limited', 'ip limit (127.0.0.1)', 1],
-      ['unauthenticated', 'no credential', 1],
-      ['rate_limited', 'ip limit (127.0.0.1)', 1],
     ]);
+  });
+
+  it('a brotli body is inflated like gzip and deflate; a corrupt compressed body is 400 JSON', async () => {
+    server = await startHttpTestServer({ env: { HTTP_MAX_BODY_BYTES: '2048' } });
+    const br = await rawRequest(server.port, { headers: { ...json, 'content-encoding': 'br' }, body: brotliCompressSync(call) });
+    expect(br.status).toBe(200);
+    expect(br.body).toContain('"result"');
+    const bomb = brotliCompressSync(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: { pad: 'x'.repeat(100_000) } } }));
+    expect((await rawRequest(server.port, { headers: { ...json, 'content-encoding': 'br' }, body: bomb })).status).toBe(413);
+    const corrupt = await rawRequest(server.port, { headers: { ...json, 'content-encoding': 'gzip' }, body: 'not gzip at all' });
+    expect(corrupt.status).toBe(400);
+    noLeak(corrupt.body);
+    expect((await callTool(server.port, 'whoami')).status).toBe(200);
+    expect(server.audit().map((l) => l.outcome)).toEqual(['ok', 'ok']);
   });
 });

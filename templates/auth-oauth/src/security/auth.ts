@@ -16,6 +16,7 @@ import { OAUTH_ISSUER_REQUIRED } from '../config/oauth.js';
 import type { Logger } from '../logger.js';
 import { declaredScopes } from '../tools/define.js';
 import { createTools } from '../tools/index.js';
+import { sendJson } from '../http/respond.js';
 import { authInfoFor, type Authenticator } from './authenticator.js';
 import type { Principal } from './authz.js';
 import { cappedJwksFetch, discoverJwksUri, DiscoveryError } from './oauth-discovery.js';
@@ -158,11 +159,9 @@ export function createAuthenticator(config: Config, logger: Logger, options: OAu
         : `Bearer resource_metadata="${metadataUrl}"`;
     },
 
-    routes(app) {
+    routes() {
       // RFC 9728 Protected Resource Metadata: public, GET only, no credentials involved.
-      app.get(metadataPath, (_req, res) => {
-        res.json(metadata);
-      });
+      return { [metadataPath]: (_req, res) => sendJson(res, 200, metadata) };
     },
   };
 }

@@ -17,12 +17,17 @@ export function malformedEnvelope(message: unknown): string | undefined {
   return undefined;
 }
 
+/** A requested tool name as limits and audit lines carry it: at most 128 characters, or [malformed]. */
+export function toolNameOf(name: unknown): string {
+  return typeof name === 'string' ? name.slice(0, 128) : '[malformed]';
+}
+
 /** The tool name and arguments of a tools/call as far as they can be read (for its audit line). */
 export function toolCallParts(message: unknown): { tool: string; args: unknown } {
   const params = (message as { params?: unknown }).params;
   if (params === null || typeof params !== 'object' || Array.isArray(params)) return { tool: '[malformed]', args: {} };
   const { name, arguments: args } = params as { name?: unknown; arguments?: unknown };
-  return { tool: typeof name === 'string' ? name.slice(0, 128) : '[malformed]', args: args ?? {} };
+  return { tool: toolNameOf(name), args: args ?? {} };
 }
 
 /** The message as a tools/call, or undefined (not JSON, not an object, another method). */

@@ -28,8 +28,9 @@ import type { ToolContext, ToolDefinition } from '../tools/define.js';
 import type { AuditOutcome, AuditSink } from './audit.js';
 import { denialText, missingScopes, principalFromAuthInfo, type Principal } from './authz.js';
 import { errorResult, internalErrorText, sanitizeError, ToolError } from './errors.js';
+import { toolNameOf } from './envelope.js';
 import { capOutput } from './output-cap.js';
-import type { RateLimits } from './rate-limit.js';
+import { consumeCallBudget, rateLimitText, type RateLimits } from './rate-limit.js';
 
 /** Calls still running: shutdown waits for them so each one's audit line is written before the log closes. */
 export class InflightCalls {
@@ -161,7 +162,7 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
     const started = performance.now();
     const correlationId = randomUUID();
     const params = (request.params ?? {}) as { name?: unknown; arguments?: unknown };
-    const toolName = typeof params.name === 'string' ? params.name.slice(0, 128) : '[malformed]';
+    const toolName = toolNameOf(params.name);
     const def = typeof params.name === 'string' ? registry.get(params.name) : undefined;
     let principal: Principal | undefined;
     let outcome: AuditOutcome | undefined;
@@ -174,12 +175,11 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
         outcome = 'unauthenticated';
         return errorResult('Authentication required.');
       }
-      const rate = deps.rateLimitInGuard === false ? { allowed: true as const } : await rateLimits.consume(principal.id, def && { name: def.name, points: def.rateLimitPoints });
+      const rate = deps.rateLimitInGuard === false ? { allowed: true as const } : await consumeCallBudget(rateLimits, principal.id, def);
       if (!rate.allowed) {
         outcome = 'rate_limited';
         reason = `${rate.limit} limit`;
-        const what = rate.limit === 'tool' ? `for tool "${toolName}"` : 'for this caller';
-        return errorResult(`Rate limit exceeded ${what}; retry in ${rate.retryAfterSeconds} seconds.`);
+        return errorResult(`${rateLimitText(rate.limit, toolName)}; retry in ${rate.retryAfterSeconds} seconds.`);
       }
       if (!def) {
         outcome = 'invalid_args';

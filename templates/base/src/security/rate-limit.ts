@@ -61,6 +61,19 @@ async function consumeOne(limiter: RateLimiterAbstract, key: string, limit: Rate
   }
 }
 
+/**
+ * THE rate-limit check of one tools/call, wherever it is counted (stdio: in the guard; HTTP: before the
+ * SDK, src/http/limits.ts): the principal's budget and, for a tool of the registry, its per-tool budget.
+ */
+export function consumeCallBudget(rateLimits: RateLimits, principalId: string, tool: { name: string; rateLimitPoints?: number | undefined } | undefined): Promise<RateDecision> {
+  return rateLimits.consume(principalId, tool && { name: tool.name, points: tool.rateLimitPoints });
+}
+
+/** The words of a refused call's answer (the retry time is appended by the caller). */
+export function rateLimitText(limit: RateLimitKind, toolName: string): string {
+  return limit === 'tool' ? `Rate limit exceeded for tool "${toolName}"` : limit === 'ip' ? 'Rate limit exceeded for this address' : 'Rate limit exceeded for this caller';
+}
+
 /** The per-principal and per-(principal, tool) limits on a given store. */
 export function buildRateLimits(store: LimiterStore, options: RateLimitOptions): RateLimits {
   const perPrincipal = store.limiter('p', options.points, options.windowSeconds);

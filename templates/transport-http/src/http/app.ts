@@ -1,17 +1,17 @@
 // The HTTP application: a pure function of its dependencies (no listen), so tests drive it directly.
-// Guards by ORDER (each control sits where it can enforce: see SECURITY.md): security headers → request
-// target (absolute-form → its path and host) → Host/Origin → CORS (only if configured) → 405 for
-// anything but POST /mcp → declared body size (413) → per-IP limit → authenticator routes →
-// body read (413) + JSON-RPC parse (415/400) → authentication (401) → per-principal, per-(principal,
-// tool) and concurrency limits (429) → the SDK handler (scopes → 403 insufficient_scope) → JSON 404 →
-// JSON error handler. Nothing answers HTML or a stack trace. The request line `POST /mcp` (all MCP
-// traffic) runs the same middleware instances in the same order without Express (see chain.ts); the
-// 405 cannot apply to it and the authenticator's routes are GET only.
+// Every request — POST /mcp, the public GET routes, anything else — runs ONE chain of controls on
+// node:http (src/http/chain.ts), in this order (each control sits where it can enforce: see
+// SECURITY.md): admission (503 while shutting down) → security headers → request target
+// (absolute-form → its path and host) → Host/Origin → CORS (only if configured) → 405 for anything but
+// POST on /mcp → declared body size (413) → per-IP limit → public GET routes (PUBLIC ROUTES below) or a
+// JSON 404 for any other path → body read (413, compressed bodies inflated) + JSON-RPC parse (415/400)
+// → authentication (401) → per-principal, per-(principal, tool) and concurrency limits (429) → the SDK
+// handler (scopes → 403 insufficient_scope). Errors go to one JSON error handler (never a stack:
+// `Internal error (ref <id>)`). Nothing answers HTML.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import type { HttpConfig } from '../config/http.js';
 import type { Runtime } from '../runtime.js';
 import type { Authenticator } from '../security/authenticator.js';
@@ -21,7 +21,7 @@ import { buildServer } from '../server.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
 import { authenticate } from './authenticate.js';
 import { declaredLengthLimit, parseJsonRpc } from './body.js';
-import { runChain, type ErrorAnswer, type McpRequest, type Middleware } from './chain.js';
+import { runChain, type ErrorAnswer, type Middleware, type RouteHandler } from './chain.js';
 import { cors, securityHeaders } from './headers.js';
 import { hostOriginGuard, requestTarget } from './host-origin.js';
 import { callLimits, ipLimit } from './limits.js';
@@ -40,9 +40,8 @@ export interface HttpAppDeps {
 }
 
 export interface HttpApp {
-  /** The request listener: `POST /mcp` through the hot path, every other request through `app`. */
+  /** The request listener (node:http): every request runs the one chain. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
-  app: Express;
   mcp: McpHttpHandler;
   /** Requests still being answered (shutdown waits for them). */
   readonly activeRequests: number;
@@ -50,16 +49,36 @@ export interface HttpApp {
   stopAccepting(): void;
 }
 
-/** The IP limit audits refusals on the MCP endpoint only (Express's req.path, or the hot path's exact URL). */
-const isMcpEndpoint = (req: McpRequest): boolean => req.url === MCP_PATH || (req as Partial<Pick<Request, 'path'>>).path === MCP_PATH;
+/**
+ * PUBLIC ROUTES: GET (and HEAD) paths served besides POST /mcp, matched exactly (the query is ignored);
+ * any other method on them, and any other path, gets the JSON 404. This is the one place to add a route.
+ * A route runs after every control except authentication and the body read (security headers,
+ * Host/Origin, CORS, the per-IP limit), so it is PUBLIC: answer with sendJson (src/http/respond.ts) and
+ * reveal nothing a stranger should not see. The authenticator contributes its own (OAuth: the RFC 9728
+ * protected-resource metadata). Example, NOT enabled — a liveness probe for an orchestrator; uncomment
+ * it (and import sendJson) to serve `GET /healthz` → 200 {"status":"ok"}:
+ *
+ *   '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+ */
+function publicRoutes(authenticator: Authenticator): Map<string, RouteHandler> {
+  const routes = new Map(Object.entries({ ...authenticator.routes?.() }));
+  for (const path of routes.keys()) {
+    if (!path.startsWith('/') || path.includes('?') || path === MCP_PATH) throw new Error(`invalid public route path ${JSON.stringify(path)}`);
+  }
+  return routes;
+}
+
+/** The path of a request target (`/mcp?x=1` → `/mcp`); requestTarget() has made it origin-form. */
+const pathOf = (url: string | undefined): string => {
+  const raw = url ?? '';
+  const query = raw.indexOf('?');
+  return query === -1 ? raw : raw.slice(0, query);
+};
 
 export function createHttpApp(deps: HttpAppDeps): HttpApp {
   const { runtime, http, authenticator, ipLimiter } = deps;
   const { logger } = runtime;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('trust proxy', false); // client addresses come from client-ip.ts (TRUST_PROXY), nowhere else
+  const routes = publicRoutes(authenticator);
 
   let accepting = true;
   let active = 0;
@@ -72,10 +91,18 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     res.once('close', () => (active -= 1));
     next();
   };
-  // Stateless: only POST is served (no GET stream, no DELETE session); anything else on /mcp is 405.
+  // Stateless: only POST is served on /mcp (no GET stream, no DELETE session); anything else there is 405.
   const postOnly: Middleware = (req, res, next) => {
-    if (req.method === 'POST') return next();
+    if (req.method === 'POST' || pathOf(req.url) !== MCP_PATH) return next();
     sendError(res, 405, 'Method Not Allowed', { headers: { Allow: 'POST' } });
+  };
+  // POST /mcp goes on to the body and authentication; a public route answers here; anything else is 404.
+  const dispatch: Middleware = (req, res, next) => {
+    const path = pathOf(req.url);
+    if (path === MCP_PATH) return next();
+    const route = req.method === 'GET' || req.method === 'HEAD' ? routes.get(path) : undefined;
+    if (route === undefined) return sendError(res, 404, 'Not Found');
+    return route(req, res);
   };
 
   const mcp = createMcpHandler(() => buildServer(runtime), {
@@ -85,16 +112,17 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   });
   const serve = toNodeHandler(mcp, { maxRequestBodySize: http.maxBodyBytes, onerror: (err) => logger.error({ err }, 'MCP handler failed') });
 
-  // Each control once; Express and the hot path below run these same instances.
-  const everyRequest: Middleware[] = [
+  // The one chain, every control once, in order.
+  const steps: readonly Middleware[] = [
     admit,
     ...securityHeaders({ hsts: http.tls !== undefined || http.trustProxy.length > 0 }),
     requestTarget(),
     hostOriginGuard(http, logger),
     ...(http.allowedOrigins.length > 0 ? [cors(http)] : []),
-  ];
-  const beforeRoutes: Middleware[] = [declaredLengthLimit(http.maxBodyBytes), ipLimit(ipLimiter, http.trustProxy, runtime, isMcpEndpoint)];
-  const mcpPost: Middleware[] = [
+    postOnly,
+    declaredLengthLimit(http.maxBodyBytes),
+    ipLimit(ipLimiter, http.trustProxy, runtime, (req) => pathOf(req.url) === MCP_PATH),
+    dispatch,
     parseJsonRpc(http.maxBodyBytes, (req, reason) => auditRefusal(runtime, req, 'invalid_args', reason)),
     authenticate(authenticator, runtime, deps.authFailures),
     callLimits(runtime, http.maxConcurrentCalls),
@@ -120,25 +148,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     sendError(res, 500, `Internal error (ref ${ref})`);
   };
 
-  app.use(...everyRequest);
-  app.all(MCP_PATH, postOnly);
-  app.use(...beforeRoutes);
-  authenticator.routes?.(app);
-  app.post(MCP_PATH, ...mcpPost);
-  app.use((_req, res) => sendError(res, 404, 'Not Found'));
-  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => answerError(err, req, res);
-  app.use(onError);
-
-  // The hot path: exactly the request line `POST /mcp`; any other method, path or query goes to Express.
-  const hotPath: readonly Middleware[] = [...everyRequest, ...beforeRoutes, ...mcpPost];
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.method === 'POST' && req.url === MCP_PATH) runChain(hotPath, req, res, answerError);
-    else app(req, res);
-  };
-
   return {
-    handler,
-    app,
+    handler: (req, res) => runChain(steps, req, res, answerError),
     mcp,
     get activeRequests() {
       return active;

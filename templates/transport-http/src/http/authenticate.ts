@@ -8,8 +8,7 @@ import type { Runtime } from '../runtime.js';
 import type { Authenticator } from '../security/authenticator.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
 import type { Middleware } from './chain.js';
-import { auditRefusal } from './refusal-audit.js';
-import { sendError } from './respond.js';
+import { refuseAudited } from './refusal-audit.js';
 
 export function authenticate(authenticator: Authenticator, runtime: Pick<Runtime, 'audit' | 'logger'>, failures?: AuthFailureLimiter): Middleware {
   return async (req, res, next) => {
@@ -18,8 +17,9 @@ export function authenticate(authenticator: Authenticator, runtime: Pick<Runtime
     if (failures) {
       const attempt = await failures.attempt(bucket);
       if (!attempt.allowed) {
-        if (!auditRefusal(runtime, req, 'rate_limited', `auth failure limit (${bucket})`)) return sendError(res, 500, 'Internal error');
-        return sendError(res, 429, `Too many failed authentications from this address; retry in ${attempt.retryAfterSeconds} seconds`, {
+        return refuseAudited(runtime, req, res, { outcome: 'rate_limited', reason: `auth failure limit (${bucket})` }, {
+          status: 429,
+          message: `Too many failed authentications from this address; retry in ${attempt.retryAfterSeconds} seconds`,
           headers: { 'Retry-After': String(attempt.retryAfterSeconds) },
         });
       }
@@ -27,8 +27,9 @@ export function authenticate(authenticator: Authenticator, runtime: Pick<Runtime
     const result = await authenticator.authenticate(req);
     if (result.ok) await failures?.succeeded(bucket);
     if (!result.ok) {
-      if (!auditRefusal(runtime, req, 'unauthenticated', result.reason)) return sendError(res, 500, 'Internal error');
-      return sendError(res, 401, 'Unauthorized: a valid credential is required', {
+      return refuseAudited(runtime, req, res, { outcome: 'unauthenticated', reason: result.reason }, {
+        status: 401,
+        message: 'Unauthorized: a valid credential is required',
         headers: { 'WWW-Authenticate': authenticator.challenge(req.headers.authorization !== undefined) },
       });
     }

@@ -1,9 +1,8 @@
-// The middleware shape of the HTTP layer and the runner of the POST /mcp hot path. Guards against the
-// hot path skipping or reordering a control: it runs the SAME middleware instances that Express runs
-// for /mcp, in the order createHttpApp lists them once, with Express's rules — a step either answers
-// (and the chain stops) or calls next(); next(error), a throw or a rejected promise goes to the one
-// error handler. It exists because Express's per-request machinery (prototype swaps on req/res, the
-// router) cost about a fifth of the server's throughput on the endpoint that carries all the traffic.
+// The middleware shape of the HTTP layer and its runner. Guards against a control being skipped or
+// run out of order: every request goes through ONE chain (listed once, in createHttpApp), with the
+// connect-style rules — a step either answers (and the chain stops) or calls next(); next(error), a
+// throw or a rejected promise goes to the one error handler; a chain that ends without an answer is an
+// error too (500), never a hanging request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { RpcSummary } from './body.js';
@@ -18,22 +17,26 @@ export interface McpRequest extends IncomingMessage {
   auth?: AuthInfo;
 }
 
-/** A response with per-request values (Express's res.locals; set by runChain on the hot path). */
+/** A response with per-request values set by the steps (the client bucket, the principal). */
 export interface McpResponse extends ServerResponse {
   locals: Record<string, unknown>;
 }
 
 export type Next = (error?: unknown) => void;
 
-/** What every control of the HTTP layer is; Express runs these unchanged. */
+/** What every control of the HTTP layer is (connect-style: helmet runs unchanged). */
 export type Middleware = (req: McpRequest, res: McpResponse, next: Next) => void | Promise<void>;
 
 export type ErrorAnswer = (error: unknown, req: McpRequest, res: McpResponse) => void;
 
-/** Runs `steps` in order for one request, as Express would. */
+/** A public route's answer (GET and HEAD); it runs after every control of the chain but authentication. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** Runs `steps` in order for one request. */
 export function runChain(steps: readonly Middleware[], req: IncomingMessage, res: ServerResponse, onError: ErrorAnswer): void {
   const request = req as McpRequest;
-  const response = Object.assign(res, { locals: Object.create(null) as Record<string, unknown> });
+  const response = res as McpResponse;
+  response.locals = {};
   let index = 0;
   const next: Next = (error) => {
     if (error) return onError(error, request, response);

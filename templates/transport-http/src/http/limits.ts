@@ -7,14 +7,24 @@
 import type { TrustedRange } from '../config/http.js';
 import type { Runtime } from '../runtime.js';
 import type { Principal } from '../security/authz.js';
-import type { IpLimiter, RateDecision } from '../security/rate-limit.js';
+import { consumeCallBudget, rateLimitText, type IpLimiter, type RateDecision } from '../security/rate-limit.js';
 import type { McpRequest, McpResponse, Middleware } from './chain.js';
 import { clientAddress, ipBucket } from './client-ip.js';
-import { auditRefusal } from './refusal-audit.js';
+import { refuseAudited } from './refusal-audit.js';
 import { sendError } from './respond.js';
 
-function tooMany(res: McpResponse, retryAfterSeconds: number, message: string): void {
-  sendError(res, 429, `${message}; retry in ${retryAfterSeconds} seconds`, { headers: { 'Retry-After': String(retryAfterSeconds) } });
+/** A rate-limit refusal: 429 with Retry-After (seconds), after its audit record (auditRefusal) when `audit` is given. */
+function tooMany(
+  runtime: Pick<Runtime, 'audit' | 'logger'>,
+  req: McpRequest,
+  res: McpResponse,
+  audit: { reason: string; principal?: Principal } | undefined,
+  retryAfterSeconds: number,
+  message: string,
+): void {
+  const answer = { status: 429, message: `${message}; retry in ${retryAfterSeconds} seconds`, headers: { 'Retry-After': String(retryAfterSeconds) } };
+  if (audit === undefined) return sendError(res, answer.status, answer.message, { headers: answer.headers });
+  refuseAudited(runtime, req, res, { outcome: 'rate_limited', ...audit }, answer);
 }
 
 export function ipLimit(limiter: IpLimiter, trustProxy: readonly TrustedRange[], runtime: Pick<Runtime, 'audit' | 'logger'>, audited: (req: McpRequest) => boolean): Middleware {
@@ -31,8 +41,8 @@ export function ipLimit(limiter: IpLimiter, trustProxy: readonly TrustedRange[],
     res.locals['clientBucket'] = bucket;
     const decision = await limiter.consume(bucket);
     if (decision.allowed) return next();
-    if (audited(req) && !auditRefusal(runtime, req, 'rate_limited', `ip limit (${bucket})`)) return sendError(res, 500, 'Internal error');
-    tooMany(res, decision.retryAfterSeconds, 'Rate limit exceeded for this address');
+    // Only refusals on the MCP endpoint are audited (a flood of 404s is not a call attempt).
+    tooMany(runtime, req, res, audited(req) ? { reason: `ip limit (${bucket})` } : undefined, decision.retryAfterSeconds, rateLimitText('ip', ''));
   };
 }
 
@@ -45,8 +55,7 @@ export function callLimits(runtime: Pick<Runtime, 'audit' | 'logger' | 'rateLimi
     if (toolName === undefined) return next(); // only tools/call is budgeted (as on stdio)
     const active = running.get(principal.id) ?? 0;
     if (active >= maxConcurrent) {
-      if (!auditRefusal(runtime, req, 'rate_limited', `concurrent calls limit (${maxConcurrent})`, principal)) return sendError(res, 500, 'Internal error');
-      return tooMany(res, 1, `Too many concurrent calls (limit ${maxConcurrent})`);
+      return tooMany(runtime, req, res, { reason: `concurrent calls limit (${maxConcurrent})`, principal }, 1, `Too many concurrent calls (limit ${maxConcurrent})`);
     }
     // Reserve the slot BEFORE awaiting the budget: with a remote store (Redis) the await takes real time,
     // and calls checked meanwhile would all see the old count. Released exactly once: on a refusal
@@ -61,18 +70,16 @@ export function callLimits(runtime: Pick<Runtime, 'audit' | 'logger' | 'rateLimi
       else running.set(principal.id, left);
     };
     res.once('close', release);
-    const def = registry.get(toolName);
     let decision: RateDecision;
     try {
-      decision = await runtime.rateLimits.consume(principal.id, def && { name: def.name, points: def.rateLimitPoints });
+      decision = await consumeCallBudget(runtime.rateLimits, principal.id, registry.get(toolName));
     } catch (error) {
       release();
       throw error;
     }
     if (!decision.allowed) {
       release();
-      if (!auditRefusal(runtime, req, 'rate_limited', `${decision.limit} limit`, principal)) return sendError(res, 500, 'Internal error');
-      return tooMany(res, decision.retryAfterSeconds, decision.limit === 'tool' ? `Rate limit exceeded for tool "${toolName}"` : 'Rate limit exceeded for this caller');
+      return tooMany(runtime, req, res, { reason: `${decision.limit} limit`, principal }, decision.retryAfterSeconds, rateLimitText(decision.limit, toolName));
     }
     next();
   };

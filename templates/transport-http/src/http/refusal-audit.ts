@@ -14,7 +14,7 @@ import type { Runtime } from '../runtime.js';
 import type { AuditOutcome } from '../security/audit.js';
 import { malformedEnvelope, toolCallParts } from '../security/envelope.js';
 import type { Principal } from '../security/authz.js';
-import type { McpRequest, Middleware } from './chain.js';
+import type { McpRequest, McpResponse, Middleware } from './chain.js';
 import { clientAddress, ipBucket } from './client-ip.js';
 import { RPC, sendError } from './respond.js';
 
@@ -31,27 +31,41 @@ function addressOf(runtime: AuditRuntime, req: McpRequest): string {
   }
 }
 
-export function auditRefusal(runtime: AuditRuntime, req: McpRequest, outcome: AuditOutcome, reason: string, principal?: Principal): boolean {
+/**
+ * THE audit record of a refusal of the HTTP layer. Without a principal (before authentication) it is
+ * counted per client address (AuditLog#refusal); with one it gets its own line (`tool`/`args` default
+ * to the request's parsed tools/call). False when the record could not be written: the caller answers
+ * 500 instead (fail closed).
+ */
+export function auditRefusal(
+  runtime: AuditRuntime,
+  req: McpRequest,
+  outcome: AuditOutcome,
+  reason: string,
+  principal?: Principal | null,
+  call: { tool: string; args: unknown } = { tool: toolOf(req), args: req.rpc?.args ?? {} },
+): boolean {
   const correlationId = randomUUID();
   try {
-    if (principal === undefined) {
-      runtime.audit.refusal({ address: addressOf(runtime, req), tool: toolOf(req), outcome, reason });
-    } else {
-      runtime.audit.write({
-        correlationId,
-        principal: principal.id,
-        tool: toolOf(req),
-        outcome,
-        reason,
-        durationMs: 0,
-        args: req.rpc?.args ?? {}, // redacted and bounded by the log
-      });
-    }
+    if (principal === undefined) runtime.audit.refusal({ address: addressOf(runtime, req), tool: call.tool, outcome, reason });
+    else runtime.audit.write({ correlationId, principal: principal?.id ?? null, ...call, outcome, reason, durationMs: 0 }); // args redacted and bounded by the log
     return true;
   } catch (error) {
     runtime.logger.fatal({ err: error, correlationId }, 'audit log write failed; refusing the response');
     return false;
   }
+}
+
+/** Audits a refusal (auditRefusal), then sends its answer — or 500 when the record could not be written. */
+export function refuseAudited(
+  runtime: AuditRuntime,
+  req: McpRequest,
+  res: McpResponse,
+  audit: { outcome: AuditOutcome; reason: string; principal?: Principal | null; call?: { tool: string; args: unknown } },
+  answer: { status: number; message: string; code?: number; headers?: Record<string, string> },
+): void {
+  if (!auditRefusal(runtime, req, audit.outcome, audit.reason, audit.principal, audit.call)) return sendError(res, 500, 'Internal error');
+  sendError(res, answer.status, answer.message, { ...(answer.code === undefined ? {} : { code: answer.code }), ...(answer.headers === undefined ? {} : { headers: answer.headers }) });
 }
 
 /** After authentication and the call limits: records a malformed tools/call envelope, answers 400. */
@@ -60,14 +74,7 @@ export function auditMalformedToolCall(runtime: AuditRuntime): Middleware {
     if (req.rpc?.method !== 'tools/call') return next();
     const problem = malformedEnvelope(req.body);
     if (problem === undefined) return next();
-    const principal = res.locals['principal'] as Principal | undefined;
-    const correlationId = randomUUID();
-    try {
-      runtime.audit.write({ correlationId, principal: principal?.id ?? null, ...toolCallParts(req.body), outcome: 'invalid_args', reason: problem, durationMs: 0 });
-    } catch (error) {
-      runtime.logger.fatal({ err: error, correlationId }, 'audit log write failed; refusing the response');
-      return sendError(res, 500, 'Internal error');
-    }
-    sendError(res, 400, `Invalid Request: ${problem}`, { code: RPC.invalidRequest });
+    const principal = (res.locals['principal'] as Principal | undefined) ?? null;
+    refuseAudited(runtime, req, res, { outcome: 'invalid_args', reason: problem, principal, call: toolCallParts(req.body) }, { status: 400, message: `Invalid Request: ${problem}`, code: RPC.invalidRequest });
   };
 }

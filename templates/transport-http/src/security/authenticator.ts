@@ -2,12 +2,14 @@
 // from a verified credential: the HTTP layer accepts a principal only from an Authenticator, carries
 // it to the tools inside AuthInfo.extra (never a header the client controls), and the local
 // authenticator (auth `none`) is only ever wired on a loopback bind (config refuses anything else).
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import type { Express } from 'express';
 import type { Principal } from './authz.js';
 
 export { principalFromAuthInfo } from './authz.js';
+
+/** A public route's answer on raw node:http (answer with sendJson from src/http/respond.ts). */
+export type PublicRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export type AuthResult =
   | { ok: true; principal: Principal; authInfo: AuthInfo }
@@ -18,8 +20,12 @@ export interface Authenticator {
   authenticate(req: IncomingMessage): Promise<AuthResult>;
   /** WWW-Authenticate value of a 401. */
   challenge(tokenWasPresent: boolean): string;
-  /** Extra public GET routes (e.g. OAuth protected-resource metadata); never POST /mcp, which has its own chain. */
-  routes?(app: Pick<Express, 'get'>): void;
+  /**
+   * Extra public GET (and HEAD) routes, exact path → handler (e.g. the OAuth protected-resource
+   * metadata). Framework-free: the HTTP app (src/http/app.ts, PUBLIC ROUTES) serves them after its
+   * controls but without authentication; never /mcp.
+   */
+  routes?(): Record<string, PublicRoute>;
   close?(): void;
 }
 
