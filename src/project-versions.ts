@@ -1,6 +1,6 @@
 /**
  * Exact versions the generated project pins (no ^: a fresh project installs what its tests were run
- * against). The `version` template helper throws on a name missing here. Re-check the SDK notes when
+ * against). Building package.json (src/generate/shared-files.ts) throws on a name missing here. Re-check the SDK notes when
  * bumping the @modelcontextprotocol packages.
  */
 export const PROJECT_VERSIONS = {

@@ -13,10 +13,6 @@ import type { ComputedFile, Feature, FeatureEnv } from './types.js';
 export const DEV_KEY_PATH = '.secrets/dev-api-key';
 export const API_KEYS_PATH = 'api-keys.json';
 
-/** Scopes a development key gets: every scope the chosen tools declare, except `*:admin`. */
-export function devKeyScopes(spec: ProjectSpec): string[] {
-  return defaultLocalScopes(spec);
-}
 
 /** A key in the DESIGN.md §5 format, `smcp_<id>_<secret>`, with its api-keys.json entry. */
 export function makeDevKey(spec: ProjectSpec, env: FeatureEnv): { key: string; file: string } {
@@ -30,7 +26,8 @@ export function makeDevKey(spec: ProjectSpec, env: FeatureEnv): { key: string; f
         id,
         name: 'dev',
         hash: `sha256:${createHash('sha256').update(key).digest('hex')}`,
-        scopes: devKeyScopes(spec),
+        // Every scope the chosen tools declare, except `*:admin`: the same grant as the local identity.
+        scopes: defaultLocalScopes(spec),
         createdAt: env.now.toISOString(),
       },
     ],

@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
 import { packageManagerInfo } from '../package-managers.js';
-import { PROJECT_VERSIONS } from '../project-versions.js';
 import type { ProjectSpec } from '../options/project-spec.js';
 import type { Plan, RenderedFile } from './plan-types.js';
 import { dropEmptySlots, FileSlots, parseSections } from './slots.js';
@@ -91,12 +90,6 @@ interface HelperOptions {
 function registerHelpers(hb: HandlebarsEnv, spec: ProjectSpec): void {
   const pm = packageManagerInfo(spec.packageManager);
   hb.registerHelper('json', (value: unknown) => JSON.stringify(value));
-  hb.registerHelper('version', (name: unknown) => {
-    if (typeof name !== 'string' || !Object.hasOwn(PROJECT_VERSIONS, name)) {
-      throw new Error(`no pinned version for "${String(name)}" in src/project-versions.ts`);
-    }
-    return PROJECT_VERSIONS[name as keyof typeof PROJECT_VERSIONS];
-  });
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('includes', (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
   // Variadic boolean helpers: handlebars passes its options object last.
