@@ -8,8 +8,6 @@ export const PROJECT_VERSIONS = {
   '@modelcontextprotocol/server': '2.4.0',
   // Dev only: the real v2 client the tests talk through; same release as the server.
   '@modelcontextprotocol/client': '2.4.0',
-  // HTTP transport: toNodeHandler() adapts createMcpHandler's fetch face to node:http (req, res, parsed body); 2.1.x needs server ^2.4.
-  '@modelcontextprotocol/node': '2.1.2',
   // HTTP transport: security headers (CSP default-src 'none', nosniff, frame and referrer policy) as a connect-style middleware on raw req/res; 8.x, Node >= 18.
   helmet: '8.3.0',
   // SDK v2 needs zod ^4.2 (Standard JSON Schema for tools/list); imported as 'zod/v4'.

@@ -7,7 +7,7 @@ export const httpFeature: Feature = {
   templateDir: 'transport-http',
   applies: (spec) => servesHttp(spec.transport),
   contributions: (spec) => ({
-    dependencies: ['@modelcontextprotocol/node', 'helmet', 'ipaddr.js'],
+    dependencies: ['helmet', 'ipaddr.js'],
     scripts: { 'start:http': 'node dist/transports/http.js', 'cert:dev': 'node dist/cli/cert-dev.js' },
     entry: { name: 'http', rank: 2 },
     config: {

@@ -6,12 +6,11 @@
 // POST on /mcp → declared body size (413) → per-IP limit → public GET routes (PUBLIC ROUTES below) or a
 // JSON 404 for any other path → body read (413, compressed bodies inflated) + JSON-RPC parse (415/400)
 // → authentication (401) → per-principal, per-(principal, tool) and concurrency limits (429) → the SDK
-// handler (scopes → 403 insufficient_scope). Errors go to one JSON error handler (never a stack:
+// handler via src/http/mcp-endpoint.ts (scopes → 403 insufficient_scope). Errors go to one JSON error handler (never a stack:
 // `Internal error (ref <id>)`). Nothing answers HTML.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { HttpConfig } from '../config/http.js';
 import type { Runtime } from '../runtime.js';
 import type { Authenticator } from '../security/authenticator.js';
@@ -25,6 +24,7 @@ import { runChain, type ErrorAnswer, type Middleware, type RouteHandler } from '
 import { cors, securityHeaders } from './headers.js';
 import { hostOriginGuard, requestTarget } from './host-origin.js';
 import { callLimits, ipLimit } from './limits.js';
+import { serveMcp } from './mcp-endpoint.js';
 import { auditMalformedToolCall, auditRefusal } from './refusal-audit.js';
 import { sendError } from './respond.js';
 
@@ -110,7 +110,6 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     maxRequestBodySize: http.maxBodyBytes,
     onerror: (err) => logger.warn({ err: { message: err.message } }, 'MCP request refused or failed'),
   });
-  const serve = toNodeHandler(mcp, { maxRequestBodySize: http.maxBodyBytes, onerror: (err) => logger.error({ err }, 'MCP handler failed') });
 
   // The one chain, every control once, in order.
   const steps: readonly Middleware[] = [
@@ -127,9 +126,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     authenticate(authenticator, runtime, deps.authFailures),
     callLimits(runtime, http.maxConcurrentCalls),
     auditMalformedToolCall(runtime), // a tools/call the SDK would refuse unrecorded: audited, 400
-    async (req, res) => {
-      await serve(req, res, req.body);
-    },
+    (req, res) => serveMcp(mcp, req, res), // the parsed body and the verified AuthInfo, never the token
   ];
 
   const answerError: ErrorAnswer = (err, _req, res) => {
