@@ -64,6 +64,11 @@ export interface PackageManagerInfo {
   readonly installHint: string;
   /** Files the generated project needs for this manager (add to the plan as computed files). */
   readonly files: readonly PackageManagerFile[];
+  /**
+   * package.json fields that let exactly these dependencies run their install scripts (native addons),
+   * for managers that block install scripts by default; {} when `pinned` is empty or nothing is needed.
+   */
+  allowBuilds(pinned: Readonly<Record<string, string>>): Record<string, unknown>;
   /** Patterns for .gitignore (the manager's local state; never the lockfile). */
   readonly gitignore: readonly string[];
   /** Patterns for .dockerignore. */
@@ -141,6 +146,9 @@ function npm(): PackageManagerInfo {
     audit,
     installHint: 'npm comes with Node.js (https://nodejs.org).',
     files: [],
+    // npm 11 blocks dependency install scripts unless allowScripts names them (pinned: a new version
+    // is reviewed again); older npm runs them all and ignores the field.
+    allowBuilds: (pinned) => (Object.keys(pinned).length === 0 ? {} : { allowScripts: Object.fromEntries(Object.entries(pinned).map(([name, version]) => [`${name}@${version}`, true])) }),
     gitignore: [],
     dockerignore: [],
     docker: {
@@ -176,6 +184,8 @@ function pnpm(): PackageManagerInfo {
     audit,
     installHint: `Enable it with corepack (\`corepack enable pnpm\`, Node 20–24) or install it: \`npm install --global pnpm@${version}\`.`,
     files: [],
+    // pnpm 10 runs no dependency build script unless onlyBuiltDependencies names it.
+    allowBuilds: (pinned) => (Object.keys(pinned).length === 0 ? {} : { pnpm: { onlyBuiltDependencies: Object.keys(pinned) } }),
     gitignore: [],
     dockerignore: [],
     docker: {
@@ -236,6 +246,8 @@ function yarn(): PackageManagerInfo {
         ].join('\n'),
       },
     ],
+    // Yarn runs build scripts by default; dependenciesMeta says so explicitly for the native addons.
+    allowBuilds: (pinned) => (Object.keys(pinned).length === 0 ? {} : { dependenciesMeta: Object.fromEntries(Object.keys(pinned).map((name) => [name, { built: true }])) }),
     gitignore: ['# Yarn state (the lockfile and .yarnrc.yml are committed)', '.yarn/*', '!.yarn/patches', '!.yarn/releases', '.pnp.*'],
     dockerignore: ['# Yarn install state (rebuilt in the image)', '.yarn/install-state.gz'],
     docker: {
@@ -279,6 +291,8 @@ function bun(): PackageManagerInfo {
     audit,
     installHint: `Install it: \`npm install --global bun@${version}\` (or see https://bun.sh).`,
     files: [],
+    // bun runs lifecycle scripts only for trustedDependencies.
+    allowBuilds: (pinned) => (Object.keys(pinned).length === 0 ? {} : { trustedDependencies: Object.keys(pinned) }),
     gitignore: [],
     dockerignore: [],
     docker: {

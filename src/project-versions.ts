@@ -22,6 +22,14 @@ export const PROJECT_VERSIONS = {
   'ipaddr.js': '2.5.0',
   // OAuth resource server (--auth oauth): jwtVerify + createRemoteJWKSet; 6.x is WebCrypto-only and runs on Node 20.
   jose: '6.2.18',
+  // Storage: a typed query builder that only binds values; 0.29 needs Node 22.
+  kysely: '0.28.19',
+  // SQLite driver (--storage sqlite), a native addon; 13.x needs Node 22, 12.11 runs on Node 20 to 26.
+  'better-sqlite3': '12.11.1',
+  '@types/better-sqlite3': '9.6.0',
+  // PostgreSQL driver (--storage postgres); 8.x runs on Node >= 16.
+  pg: '8.23.1',
+  '@types/pg': '8.23.1',
   // 6.x: 7.x (native) has no compiler API; TS >= 6 needs "types": ["node"] in tsconfig.
   typescript: '6.0.3',
   // Node 20 typings: the project's floor (engines >=20.12), so newer-Node APIs fail the typecheck.

@@ -16,7 +16,7 @@ function table(rows: ReadonlyArray<readonly [string, string]>): string {
 export function helpText(version: string): string {
   const c = CATALOG;
   const tools = c.tools.map((t) => `${t.value} (${t.mcpTools.join(', ')})`).join(', ');
-  const defaultTools = PREFERRED_DEFAULTS.tools.withoutStorage.join(',');
+  const defaultTools = `${PREFERRED_DEFAULTS.tools.withStorage.join(',')} (${PREFERRED_DEFAULTS.tools.withoutStorage.join(',')} with --storage none)`;
   return `create-secure-mcp ${version}
 Scaffold an MCP server that is secure by default.
 
@@ -29,6 +29,7 @@ ${table([
   ['--name <package-name>', "package name; default: the directory's name"],
   [`--transport <${values(c.transports)}>`, `default ${pickDefault(c.transports, PREFERRED_DEFAULTS.transport)}`],
   [`--auth <${values(c.auths)}>`, `HTTP only; default ${pickDefault(c.auths, PREFERRED_DEFAULTS.auth)}`],
+  [`--storage <${values(c.storages)}>`, `default ${pickDefault(c.storages, PREFERRED_DEFAULTS.storage)}`],
   ['--tools <list>', `comma list of ${tools}; default ${defaultTools}; whoami is always there`],
   [`--rate-limit-store <${values(c.rateLimitStores)}>`, `HTTP only; default ${pickDefault(c.rateLimitStores, PREFERRED_DEFAULTS.rateLimitStore)}`],
 ])}

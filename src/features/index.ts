@@ -8,8 +8,12 @@ import { localIdentityFeature } from './local-identity.js';
 import { memoryFeature } from './rate-limit-memory.js';
 import { redisFeature } from './rate-limit-redis.js';
 import { stdioFeature } from './stdio.js';
+import { storageFeature } from './storage.js';
+import { postgresFeature } from './storage-postgres.js';
+import { sqliteFeature } from './storage-sqlite.js';
 import { fetchToolFeature } from './tool-fetch.js';
 import { filesToolFeature } from './tool-files.js';
+import { notesToolFeature } from './tool-notes.js';
 import type { Feature } from './types.js';
 
 export const FEATURES: readonly Feature[] = [
@@ -22,6 +26,10 @@ export const FEATURES: readonly Feature[] = [
   oauthFeature,
   memoryFeature,
   redisFeature,
+  storageFeature,
+  sqliteFeature,
+  postgresFeature,
   filesToolFeature,
+  notesToolFeature,
   fetchToolFeature,
 ];

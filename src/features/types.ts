@@ -7,7 +7,7 @@
 import type { ProjectSpec } from '../options/project-spec.js';
 
 /** Every feature, in the order its files and contributions are laid down. */
-export const FEATURE_IDS = ['base', 'localIdentity', 'stdio', 'http', 'authNone', 'apiKey', 'oauth', 'memory', 'redis', 'files', 'fetch'] as const;
+export const FEATURE_IDS = ['base', 'localIdentity', 'stdio', 'http', 'authNone', 'apiKey', 'oauth', 'memory', 'redis', 'storage', 'sqlite', 'postgres', 'files', 'notes', 'fetch'] as const;
 export type FeatureId = (typeof FEATURE_IDS)[number];
 
 export interface ComputedFile {
@@ -78,6 +78,31 @@ export interface ToolModule {
   readonly factory: string;
 }
 
+/**
+ * Something a feature opens at start-up and closes on shutdown (the database), composed into
+ * src/resources.ts: opened with the config, readied before the server serves, handed to every tool call
+ * as `ctx.resources.<key>`, closed after running calls have finished.
+ */
+export interface ResourceContribution {
+  /** Property of Resources (and of ctx.resources). */
+  readonly key: string;
+  /** Module (relative to src/, without extension) exporting `open`. */
+  readonly module: string;
+  /** `open(<args>)` returns the resource synchronously. */
+  readonly open: string;
+  /** Arguments of `open`, as TypeScript over `config` and `logger`. */
+  readonly args: string;
+  /** Its type and the module (relative to src/, without extension) exporting it. */
+  readonly type: string;
+  readonly typeModule: string;
+  /** Documentation of the Resources property. */
+  readonly doc: string;
+  /** Method awaited before serving (e.g. `migrate`); a rejection is a refusal to start. */
+  readonly prepare?: string;
+  /** Method awaited on shutdown. */
+  readonly close: string;
+}
+
 /** Settings the project's own tests need for this feature (never a secret). */
 export interface TestEnv {
   /** Import lines the entries need. */
@@ -114,6 +139,14 @@ export interface Contributions {
   readonly dotenv?: readonly string[];
   readonly config?: ConfigSection;
   readonly tools?: ToolModule;
+  readonly resource?: ResourceContribution;
+  /**
+   * Dependencies whose install script must run (a native addon compiled or fetched at install time).
+   * Package managers that block install scripts by default are told to allow exactly these, at the
+   * pinned version where they can say so (npm's allowScripts, pnpm's onlyBuiltDependencies, bun's
+   * trustedDependencies).
+   */
+  readonly nativeBuilds?: readonly string[];
   readonly testEnv?: TestEnv;
   /** Patterns added to .gitignore and .dockerignore, with a comment line first. */
   readonly gitignore?: readonly string[];

@@ -1,7 +1,7 @@
 /**
  * The files several features contribute to, built in code from the features' declared contributions:
  * package.json, .env.example, .env, .gitignore, .dockerignore, src/config/features.ts,
- * src/tools/index.ts, test/feature-env.ts, and the README's configuration table. No template holds a
+ * src/tools/index.ts, src/resources.ts, test/feature-env.ts, and the README's configuration table. No template holds a
  * conditional about which features are present; each line here comes from a feature that applies.
  */
 import { CliError } from '../errors.js';
@@ -38,6 +38,7 @@ export function buildSharedFiles(spec: ProjectSpec, contributions: readonly Cont
       { path: '.dockerignore', content: lines(contributions, 'dockerignore', pm.dockerignore) },
       { path: 'src/config/features.ts', content: configFeatures(contributions) },
       { path: 'src/tools/index.ts', content: toolsIndex(contributions) },
+      { path: 'src/resources.ts', content: resourcesModule(contributions) },
       { path: 'test/feature-env.ts', content: testEnv(contributions) },
       ...pm.files,
     ],
@@ -88,6 +89,7 @@ function packageJson(spec: ProjectSpec, contributions: readonly Contribution[], 
     scripts: orderedScripts,
     dependencies: versions(contributions.flatMap((c) => c.contributes.dependencies ?? [])),
     devDependencies: versions(contributions.flatMap((c) => c.contributes.devDependencies ?? [])),
+    ...pm.allowBuilds(versions(contributions.flatMap((c) => c.contributes.nativeBuilds ?? []))),
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -226,6 +228,68 @@ function toolsIndex(contributions: readonly Contribution[]): string {
     '    whoami,',
     ...modules.map((m) => `    ...${m.factory}(deps.config),`),
     '  ];',
+    '}',
+  ].join('\n')}\n`;
+}
+
+function resourcesModule(contributions: readonly Contribution[]): string {
+  const resources = contributions.flatMap((c) => (c.contributes.resource ? [c.contributes.resource] : []));
+  const header = [
+    "// Resources this project's features open at start-up, readied before the server serves and closed",
+    '// last on shutdown. Guards against a server answering calls before its resources are ready (e.g. a',
+    '// database schema not yet migrated) and against a shutdown that leaves a connection or file open.',
+    '// Tools reach them only through ctx.resources, never through a module-level handle.',
+  ];
+  if (resources.length === 0) {
+    return `${[
+      ...header,
+      "import type { Config } from './config.js';",
+      "import type { Logger } from './logger.js';",
+      '',
+      '/** What the features opened: nothing in this project (it has no database). */',
+      'export type Resources = Readonly<Record<never, never>>;',
+      '',
+      'export function openResources(_config: Config, _logger: Logger): Resources {',
+      '  return {};',
+      '}',
+      '',
+      '/** Readies every resource before the server serves: nothing to do in this project. */',
+      'export async function prepareResources(_resources: Resources): Promise<void> {}',
+      '',
+      '/** Closes every resource after running calls have finished: nothing to do in this project. */',
+      'export async function closeResources(_resources: Resources): Promise<void> {}',
+    ].join('\n')}\n`;
+  }
+  const imports = [
+    "import type { Config } from './config.js';",
+    "import type { Logger } from './logger.js';",
+    ...resources.map((r) => `import { ${r.open} } from './${r.module}.js';`),
+    ...resources.map((r) => `import type { ${r.type} } from './${r.typeModule}.js';`),
+  ];
+  const prepared = resources.filter((r) => r.prepare !== undefined);
+  return `${[
+    ...header,
+    ...imports,
+    '',
+    'export interface Resources {',
+    ...resources.flatMap((r) => [`  /** ${r.doc} */`, `  ${r.key}: ${r.type};`]),
+    '}',
+    '',
+    '/** Opens every resource, synchronously; a failure is a refusal to start. */',
+    'export function openResources(config: Config, logger: Logger): Resources {',
+    '  return {',
+    ...resources.map((r) => `    ${r.key}: ${r.open}(${r.args}),`),
+    '  };',
+    '}',
+    '',
+    '/** Readies every resource before the server serves; a rejection is a refusal to start (exit 1). */',
+    `export async function prepareResources(${prepared.length > 0 ? 'resources' : '_resources'}: Resources): Promise<void> {`,
+    ...prepared.map((r) => `  await resources.${r.key}.${r.prepare}();`),
+    '}',
+    '',
+    '/** Closes every resource, in reverse order of opening, after running calls have finished. */',
+    'export async function closeResources(resources: Resources): Promise<void> {',
+    ...[...resources].reverse().map((r) => `  await resources.${r.key}.${r.close}();`),
     '}',
   ].join('\n')}\n`;
 }

@@ -1,9 +1,6 @@
 /**
  * The option lists. One list per question drives flag parsing, prompts, `--help`, validation and the
  * generation test matrix, so an option cannot exist in one place and be missing in another.
- *
- * Only what is built is listed: storage back-ends and the notes tool join these lists together with
- * their templates.
  */
 
 export interface Choice<V extends string = string> {
@@ -25,6 +22,8 @@ export const AUTHS = [
 ] as const satisfies readonly Choice[];
 
 export const STORAGES = [
+  { value: 'sqlite', label: 'SQLite', hint: 'embedded: one file (SQLITE_PATH), nothing to run beside the server' },
+  { value: 'postgres', label: 'PostgreSQL', hint: 'a server shared by several instances (DATABASE_URL)' },
   { value: 'none', label: 'none', hint: 'no database' },
 ] as const satisfies readonly Choice[];
 
@@ -58,6 +57,14 @@ export const TOOLS = [
     mcpTools: ['list_files', 'read_file'],
     scopes: ['files:read'],
     needsStorage: false,
+  },
+  {
+    value: 'notes',
+    label: 'notes',
+    hint: 'search_notes, add_note, delete_note: per-user notes in the database',
+    mcpTools: ['search_notes', 'add_note', 'delete_note'],
+    scopes: ['notes:read', 'notes:write', 'notes:admin'],
+    needsStorage: true,
   },
   {
     value: 'fetch',

@@ -52,7 +52,7 @@ export interface ResolveContext {
 const QUESTIONS = {
   transport: 'How will clients reach the server?',
   auth: 'How do HTTP clients authenticate?',
-  storage: 'Which storage should tools use?',
+  storage: 'Which database should the server use?',
   tools: 'Which tools should the server start with?',
   rateLimitStore: 'Where are rate-limit counters kept?',
 } as const;

@@ -49,10 +49,20 @@ describe('create-secure-mcp as a process without a TTY', () => {
     [['srv', '--yes', '--transport', 'stdio', '--rate-limit-store', 'redis'], '--rate-limit-store'],
     [['srv', '--yes', '--auth', 'basic'], '--auth'],
     [['srv', '--yes', '--bogus'], 'Unknown option'],
+    [['srv', '--yes', '--storage', 'mongodb'], '--storage'],
   ])('refuses %j with exit 1 and writes nothing', (args, text) => {
     const run = runCli(args, { cwd });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(text);
+    expectOneLineCauseAndHint(run.stderr);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('refuses --tools notes with --storage none, naming both flags, and writes nothing', () => {
+    const run = runCli(['srv', '--yes', '--storage', 'none', '--tools', 'files,notes'], { cwd });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--tools notes');
+    expect(run.stderr).toContain('--storage');
     expectOneLineCauseAndHint(run.stderr);
     expect(readdirSync(cwd)).toEqual([]);
   });
@@ -92,7 +102,7 @@ describe('create-secure-mcp as a process without a TTY', () => {
     const target = path.join(cwd, 'my-srv');
     expect(readdirSync(cwd)).toEqual(['my-srv']);
     const manifest = JSON.parse(readFileSync(path.join(target, 'secure-mcp.json'), 'utf8'));
-    expect(manifest).toMatchObject({ schemaVersion: 1, spec: { name: 'my-srv', transport: 'both', auth: 'api-key', tools: ['files'] } });
+    expect(manifest).toMatchObject({ schemaVersion: 1, spec: { name: 'my-srv', transport: 'both', auth: 'api-key', storage: 'sqlite', tools: ['files', 'notes'] } });
     const dotenv = readFileSync(path.join(target, '.env'), 'utf8');
     const key = /AUDIT_HMAC_KEY=(\S+)/.exec(dotenv)?.[1] ?? '';
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);

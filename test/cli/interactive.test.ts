@@ -49,21 +49,23 @@ describe('interactive questions', () => {
       ['Where should the project be created?', `asked-srv${KEYS.enter}`],
       ['How will clients reach the server?', KEYS.enter], // default: both
       ['How do HTTP clients authenticate?', `${KEYS.down}${KEYS.enter}`], // api-key → oauth
-      ['Which tools should the server start with?', `${KEYS.down}${KEYS.space}${KEYS.enter}`], // add fetch
+      ['Which database should the server use?', `${KEYS.down}${KEYS.enter}`], // sqlite → postgres
+      ['Which tools should the server start with?', `${KEYS.down}${KEYS.down}${KEYS.space}${KEYS.enter}`], // files, notes + fetch
       ['Where are rate-limit counters kept?', `${KEYS.down}${KEYS.enter}`], // memory → redis
     ]);
     expect(code, screen).toBe(0);
     const manifest = JSON.parse(readFileSync(path.join(cwd, 'asked-srv', 'secure-mcp.json'), 'utf8'));
-    expect(manifest.spec).toMatchObject({ name: 'asked-srv', transport: 'both', auth: 'oauth', tools: ['files', 'fetch'], rateLimitStore: 'redis' });
+    expect(manifest.spec).toMatchObject({ name: 'asked-srv', transport: 'both', auth: 'oauth', storage: 'postgres', tools: ['files', 'notes', 'fetch'], rateLimitStore: 'redis' });
   }, 30_000);
 
   it('flags answer their questions: only the rest is asked', async () => {
-    const { code, screen } = await converse(['flagged', '--transport', 'stdio', '--no-install', '--no-git'], [
+    const { code, screen } = await converse(['flagged', '--transport', 'stdio', '--storage', 'none', '--no-install', '--no-git'], [
       ['Which tools should the server start with?', KEYS.enter],
     ]);
     expect(code, screen).toBe(0);
     expect(screen).not.toContain('How will clients reach the server?');
     expect(screen).not.toContain('authenticate');
+    expect(screen).not.toContain('Which database');
     expect(existsSync(path.join(cwd, 'flagged', 'secure-mcp.json'))).toBe(true);
   }, 30_000);
 

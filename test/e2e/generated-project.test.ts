@@ -1,5 +1,6 @@
 // The whole promise, end to end: generate, install, build, typecheck, and run the generated project's own
-// security tests, for the --yes project (both + api-key) and for http + oauth + redis with every tool.
+// security tests, for the --yes project (both + api-key + SQLite) and for http + oauth + redis +
+// PostgreSQL with every tool.
 // A sample of other combinations is typechecked against the same dependencies (`npm run test:matrix`
 // typechecks every combination).
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,13 +10,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allValidSpecs, specLabel } from '../../src/options/matrix.js';
 import { runCli } from '../support/cli.js';
-import { npm, SUPERSET_FLAGS, typecheckCombination } from '../support/generated.js';
+import { addSqliteTypes, npm, SUPERSET_FLAGS, typecheckCombination } from '../support/generated.js';
+import { ensureBetterSqlite3Prebuild, prebuildEnv } from '../support/native-prebuilds.js';
 import { timed } from '../support/progress.js';
 
 let work: string;
 const projects = {
   yes: { dir: 'e2e-yes', flags: ['--yes'] },
-  superset: { dir: 'e2e-oauth-redis', flags: ['--yes', ...SUPERSET_FLAGS] },
+  superset: { dir: 'e2e-oauth-redis-pg', flags: ['--yes', ...SUPERSET_FLAGS] },
 } as const;
 
 /** Real clients that need Node 22, run through npx (pinned, so a new release cannot change the verdict). */
@@ -58,14 +60,18 @@ async function startHttp(project: string): Promise<{ url: string; stop: () => Pr
   };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'csm-e2e-'));
+  // better-sqlite3 (the --yes project's SQLite driver) is compiled once per machine; installs use that build.
+  const prebuilds = await ensureBetterSqlite3Prebuild();
   for (const { dir, flags } of Object.values(projects)) {
     const run = timed(`generate, install and build ${dir} (${flags.join(' ')})`, () =>
-      runCli([dir, ...flags, '--no-git'], { cwd: work, env: { npm_config_user_agent: 'npm/11 node/v20' } }),
+      runCli([dir, ...flags, '--no-git'], { cwd: work, env: { npm_config_user_agent: 'npm/11 node/v20', ...prebuildEnv(prebuilds.dir) } }),
     );
     if (run.status !== 0) throw new Error(`generating ${dir} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
   }
+  const types = timed('add the SQLite driver types to the superset project (for typechecking SQLite combinations)', () => addSqliteTypes(path.join(work, projects.superset.dir)));
+  if (types.status !== 0) throw new Error(`adding @types/better-sqlite3 failed:\n${types.output}`);
 }, 900_000);
 
 afterAll(() => {
@@ -123,7 +129,7 @@ describe('real clients against generated HTTP servers', () => {
         npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/list`),
       );
       expect(list.status, list.output).toBe(0);
-      expect(JSON.parse(list.stdout).tools.map((t: { name: string }) => t.name)).toEqual(['whoami', 'list_files', 'read_file']);
+      expect(JSON.parse(list.stdout).tools.map((t: { name: string }) => t.name)).toEqual(['whoami', 'list_files', 'read_file', 'search_notes', 'add_note', 'delete_note']);
       const call = timed(`MCP Inspector: call whoami on ${projects.yes.dir}`, () =>
         npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/call --tool-name whoami`),
       );
@@ -140,7 +146,7 @@ describe('real clients against generated HTTP servers', () => {
 
   it('the conformance suite passes its server scenarios on a loopback server without auth', async () => {
     const dir = 'e2e-conformance';
-    const run = runCli([dir, '--yes', '--no-install', '--no-git', '--transport', 'http', '--auth', 'none', '--tools='], { cwd: work });
+    const run = runCli([dir, '--yes', '--no-install', '--no-git', '--transport', 'http', '--auth', 'none', '--storage', 'none', '--tools='], { cwd: work });
     expect(run.status, run.stderr).toBe(0);
     const project = path.join(work, dir);
     symlinkSync(path.join(work, projects.superset.dir, 'node_modules'), path.join(project, 'node_modules'), 'dir');

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PackageManager } from '../../src/options/options.js';
 import { packageManagerInfo, PM_VERSIONS } from '../../src/package-managers.js';
 import { runCli } from '../support/cli.js';
+import { ensureBetterSqlite3Prebuild, prebuildEnv } from '../support/native-prebuilds.js';
 
 const started = Date.now();
 const since = (from: number) => `${((Date.now() - from) / 1000).toFixed(1)}s`;
@@ -36,7 +37,7 @@ function sh(commandLine: string, cwd: string, timeout = 600_000) {
   return { status: result.status, stdout: result.stdout ?? '', output: `${result.stdout ?? ''}\n${result.stderr ?? ''}${result.error ? `\n${result.error.message}` : ''}` };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'csm-pm-e2e-'));
   const prefix = path.join(work, 'pm');
   mkdirSync(prefix);
@@ -47,7 +48,12 @@ beforeAll(() => {
   if (install.status !== 0) throw new Error(`installing the package managers failed:\n${install.stdout}\n${install.stderr}`);
   const bin = path.join(prefix, 'node_modules', '.bin');
   // Only this test's managers: no corepack shim or global install may answer instead.
-  env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0', npm_config_user_agent: '' };
+  // better-sqlite3 (the default SQLite storage) is compiled once per machine and installed from that
+  // prebuilt tarball by every manager: its install script still runs (which the manager must allow).
+  progress('▸ better-sqlite3: the prebuilt addon (compiled once per machine) …');
+  const prebuilds = await ensureBetterSqlite3Prebuild();
+  progress(`  better-sqlite3: ${prebuilds.built ? 'compiled' : 'found'} ${prebuilds.file}`);
+  env = { ...process.env, ...prebuildEnv(prebuilds.dir), PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0', npm_config_user_agent: '' };
   // Bun's binary is put in place by its postinstall; an npm that skipped it leaves a placeholder.
   if (sh('bun --version', work).status !== 0) {
     const setup = spawnSync(process.execPath, [path.join(prefix, 'node_modules', 'bun', 'install.js')], { cwd: path.join(prefix, 'node_modules', 'bun'), env, encoding: 'utf8' });
@@ -71,8 +77,8 @@ function checkManager(pm: PackageManager): void {
   const project = () => path.join(work, dir);
 
   it(`generates, installs and builds with ${pm} (the generator's own post-steps)`, () => {
-    const run = step(`${pm}: generate ${dir} (stdio, files) with install and build`, () =>
-      runCli([dir, '--yes', '--transport', 'stdio', '--tools', 'files', '--no-git', '--package-manager', pm], { cwd: work, env }),
+    const run = step(`${pm}: generate ${dir} (stdio, SQLite, files and notes) with install and build`, () =>
+      runCli([dir, '--yes', '--transport', 'stdio', '--storage', 'sqlite', '--tools', 'files,notes', '--no-git', '--package-manager', pm], { cwd: work, env }),
     );
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(existsSync(path.join(project(), info.lockfile)), `${info.lockfile} missing`).toBe(true);

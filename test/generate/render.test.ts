@@ -55,7 +55,8 @@ const text = (p: RenderedProject, name: string): string => p.files.get(name)?.co
 
 describe('the option matrix', () => {
   it('has every combination of the shipped lists, each once', () => {
-    const toolSubsets = 2 ** CATALOG.tools.length;
+    // Tool sets per storage: every subset of the catalog, but with storage none only tools that need no storage.
+    const toolSubsets = CATALOG.storages.reduce((n, s) => n + 2 ** CATALOG.tools.filter((t) => s.value !== 'none' || !t.needsStorage).length, 0);
     // stdio: one auth (none), one store (memory); http and both: every auth × every store.
     const expected = toolSubsets * (1 + 2 * CATALOG.auths.length * CATALOG.rateLimitStores.length);
     expect(specs.length).toBe(expected);

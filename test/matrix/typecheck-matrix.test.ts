@@ -6,13 +6,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allValidSpecs, specLabel } from '../../src/options/matrix.js';
 import { runCli } from '../support/cli.js';
-import { SUPERSET_FLAGS, typecheckCombination } from '../support/generated.js';
+import { addSqliteTypes, SUPERSET_FLAGS, typecheckCombination } from '../support/generated.js';
 
 let work: string;
 beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'csm-matrix-'));
   const run = runCli(['superset', '--yes', '--no-git', ...SUPERSET_FLAGS], { cwd: work });
   if (run.status !== 0) throw new Error(`generating the superset project failed:\n${run.stderr}`);
+  const types = addSqliteTypes(path.join(work, 'superset'));
+  if (types.status !== 0) throw new Error(`adding @types/better-sqlite3 failed:\n${types.output}`);
 }, 900_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

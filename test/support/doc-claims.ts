@@ -27,6 +27,10 @@ const OWNED: Partial<Record<FeatureId, readonly RegExp[]>> = {
   redis: [/\bREDIS_(URL|KEY_PREFIX)\b/],
   files: [/\blist_files\b/, /\bread_file\b/, /\bFILES_(ROOT|MAX_BYTES)\b/],
   fetch: [/\bfetch_url\b/, /\bFETCH_[A-Z_]+\b/],
+  storage: [/\bdb:migrate\b/, /\bsrc\/storage\//],
+  sqlite: [/\bSQLITE_PATH\b/, /better-sqlite3/],
+  postgres: [/\b(TEST_)?DATABASE_(URL|STATEMENT_TIMEOUT_MS|POOL_MAX)\b/],
+  notes: [/\b(search_notes|add_note|delete_note)\b/],
 };
 
 /** Words the docs may only use when the project has the feature (after generator flags are removed). */
@@ -37,6 +41,8 @@ const DOC_WORDS: Partial<Record<FeatureId, readonly RegExp[]>> = {
   oauth: [/\bOAuth\b/],
   redis: [/\bRedis\b/],
   localIdentity: [/\bLOCAL_(PRINCIPAL|SCOPES)\b/],
+  sqlite: [/\bSQLite\b/],
+  postgres: [/\bPostgreSQL\b/],
 };
 
 function textOf(project: RenderedProject, name: string): string {

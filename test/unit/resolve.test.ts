@@ -3,7 +3,7 @@ import { CliError } from '../../src/errors.js';
 import { CATALOG, type Catalog } from '../../src/options/options.js';
 import { type Asker, type ResolveContext, resolveSpec } from '../../src/options/resolve.js';
 
-/** A catalog with the values later issues add, to prove the rules before those values ship. */
+/** A catalog with other option lists (fewer auths, two storages), to prove the rules do not depend on the shipped lists. */
 const WIDE: Catalog = {
   ...CATALOG,
   transports: [
@@ -22,10 +22,6 @@ const WIDE: Catalog = {
   rateLimitStores: [
     { value: 'memory', label: 'memory', hint: '' },
     { value: 'redis', label: 'redis', hint: '' },
-  ],
-  tools: [
-    ...CATALOG.tools,
-    { value: 'notes', label: 'notes', hint: '', mcpTools: ['search_notes'], scopes: ['notes:read'], needsStorage: true },
   ],
 };
 
@@ -63,15 +59,15 @@ function scriptedAsker(answers: Record<string, string | string[]>): Asker & { as
 }
 
 describe('resolveSpec with the shipped catalog', () => {
-  it('--yes takes the defaults of DESIGN §3 narrowed to what is built', async () => {
+  it('--yes takes the defaults of DESIGN §3', async () => {
     const spec = await resolveSpec({}, ctx({ yes: true }));
-    expect(spec).toEqual({ name: 'srv', transport: 'both', auth: 'api-key', storage: 'none', tools: ['files'], rateLimitStore: 'memory', packageManager: 'npm' });
+    expect(spec).toEqual({ name: 'srv', transport: 'both', auth: 'api-key', storage: 'sqlite', tools: ['files', 'notes'], rateLimitStore: 'memory', packageManager: 'npm' });
     expect(Object.isFrozen(spec)).toBe(true);
     expect(Object.isFrozen(spec.tools)).toBe(true);
   });
 
   it('flags win and duplicates collapse; the detected package manager is the default', async () => {
-    const spec = await resolveSpec({ name: '@acme/x', transport: 'stdio', tools: ['files', 'files'] }, ctx({ detectedPackageManager: 'pnpm' }));
+    const spec = await resolveSpec({ name: '@acme/x', transport: 'stdio', storage: 'none', tools: ['files', 'files'] }, ctx({ detectedPackageManager: 'pnpm' }));
     expect(spec).toMatchObject({ name: '@acme/x', tools: ['files'], packageManager: 'pnpm' });
   });
 
@@ -113,9 +109,13 @@ describe('resolveSpec with the shipped catalog', () => {
 
   it('asks only what is open and has more than one choice', async () => {
     const asker = scriptedAsker({ tools: [] });
-    const spec = await resolveSpec({ transport: 'stdio' }, ctx({ ask: asker }));
-    expect(asker.asked).toEqual(['tools']); // storage has one choice today: taken, not asked
+    const spec = await resolveSpec({ transport: 'stdio', storage: 'postgres' }, ctx({ ask: asker }));
+    expect(asker.asked).toEqual(['tools']);
     expect(spec.tools).toEqual([]);
+    const one: Catalog = { ...CATALOG, storages: [{ value: 'none', label: 'none', hint: '' }] };
+    const asked = scriptedAsker({ tools: ['files'] });
+    expect(await resolveSpec({ transport: 'stdio' }, ctx({ catalog: one, ask: asked }))).toMatchObject({ storage: 'none' });
+    expect(asked.asked).toEqual(['tools']); // a list with one choice is taken, not asked
   });
 });
 

@@ -12,6 +12,7 @@ import { InflightCalls } from './security/guard.js';
 import { createRateLimits } from './security/rate-limit.js';
 import { declaredScopes, type ToolDefinition } from './tools/define.js';
 import { createTools } from './tools/index.js';
+import { closeResources, openResources, prepareResources, type Resources } from './resources.js';
 
 export interface Runtime extends ServerDeps {
   /** This process's audit segment writer (the guard sees it as an AuditSink). */
@@ -20,6 +21,10 @@ export interface Runtime extends ServerDeps {
   drain(): Promise<void>;
   /** Closes the audit log (pending refusal counts, then its end record) at once, then the rate-limit store. Call drain() first on a graceful shutdown. */
   close(): Promise<void>;
+  /** What the features opened (src/resources.ts): handed to every tool call, closed last. */
+  resources: Resources;
+  /** Readies the resources (src/resources.ts). Await it before serving; a rejection is a refusal to start. */
+  prepare(): Promise<void>;
   /** LOCAL_PRINCIPAL with LOCAL_SCOPES: the identity on stdio and on HTTP with auth `none`. */
   localPrincipal: Principal;
 }
@@ -45,6 +50,7 @@ function generatorVersion(root: string): string | undefined {
 }
 
 export function openRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Runtime {
+  const resources = openResources(config, logger);
   const tools = options.tools ?? createTools({ config });
   const audit = AuditLog.open({
     dir: config.auditLogDir,
@@ -66,10 +72,13 @@ export function openRuntime(config: Config, logger: Logger, options: RuntimeOpti
     inflight,
     localPrincipal: principal,
     resolvePrincipal: options.resolvePrincipal ?? (() => principal),
+    resources,
+    prepare: () => prepareResources(resources),
     drain: () => inflight.drain(config.toolTimeoutMs + 1000),
     async close() {
       audit.close(); // first and synchronous: an exit right after close() still leaves a closed log
       await rateLimits.close(); // Redis: quits the connection (memory: nothing to do)
+      await closeResources(resources); // after drain(): no running call still uses them
     },
   };
 }

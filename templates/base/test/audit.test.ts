@@ -12,7 +12,7 @@ import { verifyAuditDir } from '../src/security/audit-check.js';
 import { AuditLog, formatLine, GENESIS, LINE_MAX_BYTES, listSegments, processStartTime, readInstanceId, REFUSALS, type AuditEvent } from '../src/security/audit.js';
 import { canonicalJson, canonicalJsonReference } from '../src/security/canonical-json.js';
 import { argsDigest, HASH_BUDGET } from '../src/security/redact.js';
-import { PROJECT_ROOT, randomKey, readAudit, readAuditRecords, tempDir } from './helpers.js';
+import { PROJECT_ROOT, randomKey, readAudit, readAuditRecords, REQUIRED_TEST_ENV, tempDir } from './helpers.js';
 
 const VERIFY_CLI = path.join(PROJECT_ROOT, 'dist', 'cli', 'audit-verify.js');
 
@@ -45,7 +45,7 @@ function writeLogInChild(count: number, keyText: string, dir = path.join(tempDir
 function runVerify(target: string, keyText: string, ...flags: string[]) {
   const result = spawnSync(process.execPath, [VERIFY_CLI, target, ...flags], {
     cwd: tempDir(),
-    env: { ...process.env, AUDIT_HMAC_KEY: keyText, AUDIT_LOG_FILE: '' },
+    env: { ...process.env, ...REQUIRED_TEST_ENV, AUDIT_HMAC_KEY: keyText, AUDIT_LOG_FILE: '' },
     encoding: 'utf8',
   });
   expect(result.stdout + result.stderr).not.toContain(keyText);

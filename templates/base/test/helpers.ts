@@ -117,6 +117,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logger = createLogger(config.logLevel, { write: (chunk: string) => void (logText += chunk) });
   const tools = [...createTools({ config }), ...(options.extraTools ?? [])];
   const runtime = openRuntime(config, logger, { tools });
+  await runtime.prepare(); // readies src/resources.ts, as both entry points do before serving
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const handle = serveStdio(() => buildServer(runtime), { transport: serverTransport });
   const client = new Client({ name: 'test-client', version: '0.0.0' }, { versionNegotiation: { mode: 'auto' } });

@@ -54,6 +54,7 @@ export async function startHttpTestServer(options: { env?: Record<string, string
   const logger = createLogger(config.logLevel, { write: (chunk: string) => void (logText += chunk) });
   const tools = [...createTools({ config }), ...(options.extraTools ?? [])];
   const runtime = openRuntime(config, logger, { tools, ...httpRuntimeOptions });
+  await runtime.prepare(); // readies src/resources.ts, as both entry points do before serving
   const handle = await startHttpServer({
     runtime,
     http: config.http,

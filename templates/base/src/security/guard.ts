@@ -23,6 +23,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { Config } from '../config.js';
+import type { Resources } from '../resources.js';
 import type { Logger } from '../logger.js';
 import type { ToolContext, ToolDefinition } from '../tools/define.js';
 import type { AuditOutcome, AuditSink } from './audit.js';
@@ -58,6 +59,8 @@ export class InflightCalls {
 
 export interface GuardDeps {
   config: Config;
+  /** What the features opened (src/resources.ts): handed to every tool call as ctx.resources. */
+  resources: Resources;
   logger: Logger;
   audit: AuditSink;
   rateLimits: RateLimits;
@@ -108,7 +111,7 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], deps: GuardDeps): void {
-  const { config, logger, audit, rateLimits } = deps;
+  const { config, resources, logger, audit, rateLimits } = deps;
   const registry = new Map(tools.map((tool) => [tool.name, tool]));
   if (registry.size !== tools.length) throw new Error('duplicate tool name');
   const calls: CallStates = new WeakMap();
@@ -135,7 +138,7 @@ export function installGuard(mcp: McpServer, tools: readonly ToolDefinition[], d
     const { signal } = controller;
     try {
       // `as never`: the registry erases each tool's schema type; `args` is that schema's parsed output.
-      const toolCtx: ToolContext = { principal, signal, config, correlationId, get logger() { return getLogger(); } };
+      const toolCtx: ToolContext = { principal, signal, config, resources, correlationId, get logger() { return getLogger(); } };
       const work = Promise.resolve().then(() => def.handler(args as never, toolCtx));
       const result = await untilAborted(work, signal);
       state.outcome = result.isError ? 'error' : 'ok';

@@ -4,6 +4,7 @@
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod/v4';
 import type { Config } from '../config.js';
+import type { Resources } from '../resources.js';
 import type { Logger } from '../logger.js';
 import type { Principal } from '../security/authz.js';
 
@@ -12,6 +13,8 @@ export interface ToolContext {
   /** Aborts when the client cancels or TOOL_TIMEOUT_MS passes: hand it to every fs/network call. */
   signal: AbortSignal;
   config: Config;
+  /** What the features opened (src/resources.ts): the only way a tool reaches them. */
+  resources: Resources;
   /** Child logger bound to { correlationId, tool }; writes to stderr. */
   logger: Logger;
   correlationId: string;
@@ -26,6 +29,8 @@ export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {
   inputSchema: S;
   /** Scopes the caller must hold; [] = none. */
   scopes: readonly string[];
+  /** Scopes the handler checks for more reach (e.g. `<resource>:admin`: every owner's data); not needed to call. */
+  elevatedScopes?: readonly string[];
   /** readOnlyHint, destructiveHint, idempotentHint, openWorldHint: honest. */
   annotations: ToolAnnotations;
   /** Per-(principal, tool) budget per window; default RATE_LIMIT_POINTS. */
@@ -38,7 +43,7 @@ export function defineTool<S extends z.ZodObject>(def: ToolDefinition<S>): ToolD
   return Object.freeze(def);
 }
 
-/** Every scope the given tools declare. */
+/** Every scope the given tools declare, required or elevated. */
 export function declaredScopes(tools: readonly ToolDefinition[]): string[] {
-  return [...new Set(tools.flatMap((tool) => tool.scopes))].sort();
+  return [...new Set(tools.flatMap((tool) => [...tool.scopes, ...(tool.elevatedScopes ?? [])]))].sort();
 }

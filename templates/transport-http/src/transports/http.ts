@@ -17,6 +17,7 @@ let authenticator: Authenticator;
 try {
   const loaded = loadConfig();
   runtime = openRuntime(loaded, createLogger(loaded.logLevel), httpRuntimeOptions);
+  await runtime.prepare(); // readies src/resources.ts: a failure is a refusal to start
   // Inside the try: an authenticator that cannot be set up (missing settings, an unsafe file) is a
   // refusal to start, not a crash.
   authenticator = selectAuthenticator(runtime);

@@ -17,6 +17,7 @@ let runtime: Runtime;
 try {
   const config = loadConfig();
   runtime = openRuntime(config, createLogger(config.logLevel));
+  await runtime.prepare(); // readies src/resources.ts: a failure is a refusal to start
 } catch (error) {
   if (!(error instanceof ConfigError || error instanceof AuditLogError)) throw error;
   process.stderr.write(`${error.message}\n`);
