@@ -56,7 +56,11 @@ export const sqliteFeature: Feature = {
       {
         file: 'Dockerfile',
         slot: 'mounts',
-        content: ['# The SQLite database lives in data/: mount a volume or folder there, e.g. -v "$PWD/data:/app/data".'].join('\n'),
+        content: [
+          '# The SQLite database lives in data/: mount a volume or folder there, e.g. -v "$PWD/data:/app/data".',
+          '# better-sqlite3 fetches its prebuilt binary during the install (from GitHub); where it cannot, add',
+          '# python3, make and g++ to both stages so it can compile.',
+        ].join('\n'),
       },
     ],
   }),
