@@ -198,16 +198,17 @@ describe('add tool', () => {
     }
 
     // A second tool goes below the first; the same name again is refused.
-    const second = runCli(['add', 'tool', 'purge_drafts', '--destructive', '--storage', '--scopes', 'drafts:write', '--rate-limit-points', '5', '--title', 'Purge | drafts', '--description', 'Deletes your drafts with | this title.', '-y'], { cwd: project });
+    const second = runCli(['add', 'tool', 'purge_drafts', '--destructive', '--storage', '--scopes', 'drafts:write', '--rate-limit-points', '5', '--title', 'Purge | drafts', '--description', 'Deletes your drafts with | this "title" & <tags>.', '-y'], { cwd: project });
     expect(second.status, second.stderr).toBe(0);
     const purge = read('src/tools/purge_drafts.ts');
     expect(purge).toContain('readOnlyHint: false, destructiveHint: true');
     expect(purge).toContain('rateLimitPoints: 5');
     expect(purge).toContain("db.deleteFrom('notes').where('owner', '=', ctx.principal.id)");
     expect(purge).toContain('title: "Purge | drafts"');
+    expect(purge).toContain('description: "Deletes your drafts with | this \\"title\\" & <tags>."'); // the json helper, no HTML escaping
     expect(read('test/tools/purge_drafts.test.ts')).toContain("from '../storage-helpers.js'");
     expect(read('README.md')).toContain('| `search_tickets` |');
-    expect(read('README.md')).toContain('| `purge_drafts` | Deletes your drafts with \\| this title. | `drafts:write` |\n<!-- create-secure-mcp: tool rows above -->');
+    expect(read('README.md')).toContain('| `purge_drafts` | Deletes your drafts with \\| this "title" & <tags>. | `drafts:write` |\n<!-- create-secure-mcp: tool rows above -->');
     expectRefused(['purge_drafts', '-y'], project, /already exists/);
   });
 

@@ -30,6 +30,7 @@ beforeAll(async () => {
   if (made.status !== 0) throw new Error(`generating with-db failed (${made.status}):\n${made.stdout}\n${made.stderr}`);
   sqlite = path.join(work, 'with-db');
   add(sqlite, ['search_tickets', '--read-only', '--yes']);
+  add(sqlite, ['count_titles', '--read-only', '--storage', '--yes']); // the read-only storage handler too
   add(sqlite, ['purge_drafts', '--destructive', '--storage', '--rate-limit-points', '20', '--description', 'Deletes your notes that have exactly this title.', '--yes']);
 
   const bareRun = runCli(['no-db', '--yes', '--no-install', '--no-git', '--storage', 'none'], { cwd: work });
@@ -64,6 +65,7 @@ describe('a --yes project with two added tools (one read-only, one destructive o
     expect(result.status, result.output.slice(-8000)).toBe(0);
     expect(result.output).toMatch(/test\/tools\/search_tickets\.test\.ts/);
     expect(result.output).toMatch(/test\/tools\/purge_drafts\.test\.ts/);
+    expect(result.output).toMatch(/test\/tools\/count_titles\.test\.ts/);
     expect(result.output).toMatch(/Tests\s+\d+ passed/);
     expect(result.output).not.toMatch(/\d+ failed/);
   }, 900_000);
