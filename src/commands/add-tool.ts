@@ -90,7 +90,7 @@ export async function addTool(command: AddToolCommand, deps: AddToolDeps): Promi
     return;
   }
   const { applyChanges } = await import('../generate/apply-changes.js');
-  await applyChanges(changes, { projectDir, cleanup: deps.cleanup, failAfter: faultInjection(deps.env) });
+  await applyChanges(changes, { projectDir, cleanup: deps.cleanup, failAfter: testHook(deps.env, 'CREATE_SECURE_MCP_FAIL_AFTER_MOVE'), pauseAfter: testHook(deps.env, 'CREATE_SECURE_MCP_PAUSE_AFTER_MOVE') });
 
   const { color } = deps.ui;
   deps.ui.out(`${color.green('✔')} Added the tool ${color.bold(tool.name)} to ${projectDir}`);
@@ -443,8 +443,8 @@ async function planChanges(projectDir: string, spec: ProjectSpec, tool: ToolSpec
   return changes;
 }
 
-function faultInjection(env: NodeJS.ProcessEnv): number | undefined {
-  // Test hook for "a failure mid-way leaves the project as it was": a number only, ignored otherwise.
-  const after = Number.parseInt(env.CREATE_SECURE_MCP_FAIL_AFTER_MOVE ?? '', 10);
+function testHook(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  // Test hooks for "a failure or an interrupt mid-way leaves the project as it was": numbers only, ignored otherwise.
+  const after = Number.parseInt(env[name] ?? '', 10);
   return Number.isInteger(after) ? after : undefined;
 }

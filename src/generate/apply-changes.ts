@@ -24,6 +24,8 @@ export interface ApplyOptions {
   readonly cleanup: CleanupRegistry;
   /** Test hook: throw after this many changes were placed, to prove the rollback. */
   readonly failAfter?: number | undefined;
+  /** Test hook: after this many changes were placed, say so on stderr and wait, so a test can interrupt. */
+  readonly pauseAfter?: number | undefined;
 }
 
 const DIR_MODE = 0o755;
@@ -101,9 +103,13 @@ export async function applyChanges(changes: readonly ProjectChange[], options: A
   let firstError: unknown;
   const step =
     (work: (change: ProjectChange) => void) =>
-    (_answers: object, config: { path: string; change: ProjectChange }): string => {
+    async (_answers: object, config: { path: string; change: ProjectChange }): Promise<string> => {
       try {
         work(config.change);
+        if (work === place && options.pauseAfter === placed) {
+          process.stderr.write(`paused after placing ${placed} changes\n`);
+          await new Promise((resolve) => setTimeout(resolve, 10_000));
+        }
         return config.path;
       } catch (error) {
         firstError ??= error;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { interruptCli, runCli } from '../support/cli.js';
 
 let root: string;
 /** Projects made once; each test works on its own copy. */
@@ -242,6 +242,30 @@ describe('add tool', () => {
       expect(run.stderr).toContain('Internal error');
       expect(snapshot(project)).toEqual(before);
     }
+  });
+});
+
+describe('add tool interrupted', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s after the new files and one edit are in place: every change is undone (exit %i)', async (signal, code) => {
+    const project = copyOf(sqliteProject);
+    const before = snapshot(project);
+    let atInterrupt = new Map<string, string>();
+    const run = await interruptCli(['add', 'tool', 'search_tickets', '--yes'], {
+      cwd: project,
+      env: { CREATE_SECURE_MCP_PAUSE_AFTER_MOVE: '3' },
+      marker: 'paused after placing 3 changes',
+      signal,
+      beforeSignal: () => (atInterrupt = snapshot(project)),
+    });
+    expect(run.sawMarker).toBe(true);
+    expect(atInterrupt.has('src/tools/search_tickets.ts')).toBe(true); // the run was half-way…
+    expect(atInterrupt.get('src/tools/index.ts')).not.toBe(before.get('src/tools/index.ts'));
+    expect(run.status, run.stderr).toBe(code);
+    expect(run.stderr).toContain('Interrupted: nothing was left behind.');
+    expect(snapshot(project)).toEqual(before); // …and the project is as it was, with no staging folder
   });
 });
 
