@@ -92,7 +92,7 @@ Templates: a project may replace them with .secure-mcp/templates/tool.ts.hbs and
 
 Examples
   create-secure-mcp add tool search_tickets --yes
-  create-secure-mcp add tool purge_drafts --destructive --storage --scopes drafts:admin -y
+  create-secure-mcp add tool purge_drafts --destructive --storage --scopes drafts:write -y
   create-secure-mcp add tool get_weather --yes --dry-run --dir ./my-server
 `;
 }
