@@ -1,5 +1,5 @@
 // `add tool` end to end: the project typechecks and its own tests pass right after, with no manual step.
-// A --yes project (SQLite) gets two tools — one read-only, one destructive on the database — and then runs
+// A --yes project (SQLite) gets three tools — read-only, read-only on the database, destructive on the database — and runs
 // its typecheck and its whole test suite (the new tools' own tests, the contract test and the fuzzer over
 // every tool included). A storage-less project gets two tools and typechecks against the first project's
 // node_modules.
@@ -45,7 +45,7 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('a --yes project with two added tools (one read-only, one destructive on the database)', () => {
+describe('a --yes project with three added tools (read-only, read-only on the database, destructive on the database)', () => {
   it('lists both in src/tools/index.ts and the README', () => {
     const index = readFileSync(path.join(sqlite, 'src', 'tools', 'index.ts'), 'utf8');
     expect(index).toContain('searchTicketsTool,');
