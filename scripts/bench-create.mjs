@@ -119,6 +119,32 @@ if (!vite) console.log('  create-vite is not installed (npm install, it is a dev
 if (runs < 10) console.log('  (fewer than 10 runs: a rough figure)');
 for (const location of locations) measure(location);
 
+// `add tool --yes` in a generated project (no install): it loads node-plop (≈225 ms alone), renders two
+// templates and edits three files. Each run adds a new tool name to one project made here; figures only.
+{
+  const benchRoot = mkdtempSync(path.join(os.tmpdir(), 'csm-bench-add-'));
+  cleanups.push(() => rmSync(benchRoot, { recursive: true, force: true }));
+  const made = spawnSync(process.execPath, [ours.bin, 'proj', '--yes', '--no-install', '--no-git'], { cwd: benchRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (made.status !== 0) {
+    console.error(`generating the add tool project failed: ${made.stderr}`);
+    process.exit(1);
+  }
+  const project = path.join(benchRoot, 'proj');
+  const addTimes = [];
+  for (let i = 0; i <= runs; i++) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [ours.bin, 'add', 'tool', `bench_tool_${i}`, '--yes'], { cwd: project, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (result.status !== 0 || !existsSync(path.join(project, 'src', 'tools', `bench_tool_${i}.ts`))) {
+      console.error(`add tool failed (exit ${result.status}): ${result.stderr}`);
+      process.exit(1);
+    }
+    if (i > 0) addTimes.push(ms); // the first run warms the file cache
+  }
+  console.log(`add tool (${os.tmpdir()})`);
+  console.log(summary({ label: 'create-secure-mcp add tool <name> --yes (in a --no-install project)' }, addTimes));
+}
+
 const baseline = [];
 for (let i = 0; i < 5; i++) {
   const started = process.hrtime.bigint();

@@ -23,12 +23,51 @@ export const CREATE_FLAGS = {
   version: { type: 'boolean', short: 'V' },
 } as const;
 
+/** Flags of `create-secure-mcp add tool <name>` (DESIGN.md §3). */
+export const ADD_TOOL_FLAGS = {
+  description: { type: 'string' },
+  title: { type: 'string' },
+  scopes: { type: 'string' },
+  'read-only': { type: 'boolean' },
+  destructive: { type: 'boolean' },
+  storage: { type: 'boolean' },
+  'no-storage': { type: 'boolean' },
+  'rate-limit-points': { type: 'string' },
+  dir: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Sub-commands that later releases add; reserved so `create-secure-mcp check` never makes a folder "check". */
-const RESERVED_COMMANDS = ['add', 'check', 'preset'] as const;
+const RESERVED_COMMANDS = ['check', 'preset'] as const;
+/** Sub-commands of this release: only as the first argument. */
+const COMMANDS = ['add'] as const;
+
+/** What `add tool` was given; unvalidated strings (src/commands/add-tool.ts checks them). */
+export interface AddToolInput {
+  readonly description: string | undefined;
+  readonly title: string | undefined;
+  readonly scopes: readonly string[] | undefined;
+  /** 'read-only' (--read-only), 'destructive' (--destructive), or undefined (neither). */
+  readonly effect: 'read-only' | 'destructive' | undefined;
+  /** --storage true, --no-storage false, neither undefined. */
+  readonly storage: boolean | undefined;
+  readonly rateLimitPoints: string | undefined;
+}
 
 export type Command =
   | { kind: 'help' }
+  | { kind: 'add-tool-help' }
   | { kind: 'version' }
+  | {
+      kind: 'add-tool';
+      name: string;
+      input: AddToolInput;
+      dir: string | undefined;
+      yes: boolean;
+      dryRun: boolean;
+    }
   | {
       kind: 'create';
       directory: string | undefined;
@@ -41,6 +80,7 @@ export type Command =
     };
 
 export function parseCommand(argv: readonly string[]): Command {
+  if (argv[0] === 'add') return parseAdd(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: CREATE_FLAGS, allowPositionals: true, strict: true });
@@ -52,6 +92,11 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.version) return { kind: 'version' };
 
   const first = positionals[0];
+  if (first !== undefined && (COMMANDS as readonly string[]).includes(first)) {
+    throw new CliError('USAGE', `"${first}" must come first: create-secure-mcp ${first} tool <name> [options].`, {
+      hint: `To create a project in a folder named ${first}, pass ./${first}.`,
+    });
+  }
   if (first !== undefined && (RESERVED_COMMANDS as readonly string[]).includes(first)) {
     throw new CliError('USAGE', `"${first}" is not available in this version of create-secure-mcp.`, {
       hint: `To create a project in a folder named ${first}, pass ./${first}.`,
@@ -86,6 +131,50 @@ export function parseCommand(argv: readonly string[]): Command {
   };
 }
 
+function parseAdd(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: ADD_TOOL_FLAGS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw translateParseError(error, Object.keys(ADD_TOOL_FLAGS));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'add-tool-help' };
+  const [what, name, ...rest] = positionals;
+  if (what !== 'tool') {
+    throw new CliError('USAGE', what === undefined ? 'add needs what to add: create-secure-mcp add tool <name>.' : `Cannot add "${what}": only "add tool <name>" exists.`, {
+      hint: 'See create-secure-mcp add tool --help.',
+    });
+  }
+  if (name === undefined || name.trim() === '') {
+    throw new CliError('USAGE', 'add tool needs the tool name, e.g. create-secure-mcp add tool search_tickets.', { hint: 'See create-secure-mcp add tool --help.' });
+  }
+  if (rest.length > 0) {
+    throw new CliError('USAGE', `add tool takes one name, got ${positionals.length - 1}: ${positionals.slice(1).join(' ')}.`, { hint: 'Pass the other values as flags; see --help.' });
+  }
+  if (values['read-only'] && values.destructive) {
+    throw new CliError('USAGE', '--read-only and --destructive exclude each other.', { hint: 'Pass one of them.' });
+  }
+  if (values.storage && values['no-storage']) {
+    throw new CliError('USAGE', '--storage and --no-storage exclude each other.', { hint: 'Pass one of them.' });
+  }
+  return {
+    kind: 'add-tool',
+    name,
+    input: {
+      description: values.description,
+      title: values.title,
+      scopes: values.scopes === undefined ? undefined : splitList(values.scopes),
+      effect: values['read-only'] ? 'read-only' : values.destructive ? 'destructive' : undefined,
+      storage: values.storage ? true : values['no-storage'] ? false : undefined,
+      rateLimitPoints: values['rate-limit-points'],
+    },
+    dir: values.dir,
+    yes: values.yes === true,
+    dryRun: values['dry-run'] === true,
+  };
+}
+
 function splitList(value: string): string[] {
   return value
     .split(',')
@@ -93,12 +182,12 @@ function splitList(value: string): string[] {
     .filter((item) => item.length > 0);
 }
 
-function translateParseError(error: unknown): CliError {
+function translateParseError(error: unknown, flags: readonly string[] = Object.keys(CREATE_FLAGS)): CliError {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const flag = /'([^']+)'/.exec(message)?.[1] ?? message;
-    const suggestion = closestFlag(flag);
+    const suggestion = closestFlag(flag, flags);
     return new CliError('USAGE', `Unknown option ${flag}.`, {
       hint: suggestion ? `Did you mean --${suggestion}? See --help.` : 'See --help for the options.',
     });
@@ -112,10 +201,10 @@ function translateParseError(error: unknown): CliError {
   return new CliError('USAGE', message.split('\n')[0] ?? message, { hint: 'See --help.' });
 }
 
-function closestFlag(given: string): string | undefined {
+function closestFlag(given: string, flags: readonly string[]): string | undefined {
   const bare = given.replace(/^-+/, '').split('=')[0] ?? '';
   let best: { flag: string; distance: number } | undefined;
-  for (const flag of Object.keys(CREATE_FLAGS)) {
+  for (const flag of flags) {
     const distance = editDistance(bare, flag);
     if (distance <= 2 && (!best || distance < best.distance)) best = { flag, distance };
   }

@@ -23,6 +23,7 @@ Scaffold an MCP server that is secure by default.
 Usage
   create-secure-mcp [directory] [options]
   npm create secure-mcp@latest [directory] -- [options]
+  create-secure-mcp add tool <name> [options]   add a tool to a generated project (add tool --help)
 
 Project
 ${table([
@@ -54,5 +55,44 @@ Examples
   create-secure-mcp my-server --yes
   create-secure-mcp my-server --tools files --no-git
   create-secure-mcp my-server --yes --dry-run
+`;
+}
+
+export function addToolHelpText(version: string): string {
+  return `create-secure-mcp ${version}
+Add a tool to a project made by create-secure-mcp: src/tools/<name>.ts (strict bounded schema, scopes,
+annotations, a handler that returns data), its test test/tools/<name>.test.ts, its entry in
+src/tools/index.ts and its row in README.md. Nothing is overwritten; a failure or Ctrl-C changes nothing.
+
+Usage
+  create-secure-mcp add tool <name> [options]
+
+<name> is snake_case: a lowercase letter, then lowercase letters, digits or _ (at most 64 characters),
+not the name of a tool the project or the create-secure-mcp catalog has.
+
+Options
+${table([
+  ['--description <text>', 'fixed text the model reads (11-500 characters); default from the name'],
+  ['--title <text>', 'human-readable name; default from the name (search_tickets: "Search tickets")'],
+  ['--scopes <a:b,c:d>', 'scopes a caller must hold, <resource>:<action>; default <last word of the name>:read'],
+  ['', '(read-only) or :write (destructive), e.g. search_tickets: tickets:read'],
+  ['--read-only | --destructive', 'honest annotations (readOnlyHint / destructiveHint); default --read-only'],
+  ['--storage | --no-storage', "a handler on the project's database (not with --storage none); default no"],
+  ['--rate-limit-points <n>', "its own per-principal budget per window; default: the project's RATE_LIMIT_POINTS"],
+  ['--dir <project>', 'the project folder; default: the current folder'],
+  ['--dry-run', 'print the files it would add and modify; write nothing'],
+  ['-y, --yes', 'take the default for every open value; never prompt'],
+  ['-h, --help', 'show this help'],
+])}
+
+Without a terminal, pass every value as a flag, or --yes. Exit codes: 0 done, 1 usage error (bad name or
+flag, not a generated project), 2 internal error, 130 interrupted.
+Templates: a project may replace them with .secure-mcp/templates/tool.ts.hbs and tool.test.ts.hbs
+(handlebars, the same helpers, strict).
+
+Examples
+  create-secure-mcp add tool search_tickets --yes
+  create-secure-mcp add tool purge_drafts --destructive --storage --scopes drafts:write -y
+  create-secure-mcp add tool get_weather --yes --dry-run --dir ./my-server
 `;
 }

@@ -4,6 +4,7 @@
  * module exits 130 and nothing has been written yet.
  */
 import { CliError } from '../errors.js';
+import type { TextQuestion } from '../commands/add-tool.js';
 import type { Asker, MultiSelectQuestion, SelectQuestion } from '../options/resolve.js';
 
 type Prompts = typeof import('@inquirer/prompts');
@@ -19,7 +20,10 @@ function cancelled(error: unknown): never {
   throw error;
 }
 
-export function createInquirerAsker(): Asker & { directory(defaultValue: string, validate: (value: string) => string | true): Promise<string> } {
+export function createInquirerAsker(): Asker & {
+  directory(defaultValue: string, validate: (value: string) => string | true): Promise<string>;
+  text(question: TextQuestion): Promise<string>;
+} {
   return {
     async select(question: SelectQuestion): Promise<string> {
       const { select } = await load();
@@ -35,6 +39,10 @@ export function createInquirerAsker(): Asker & { directory(defaultValue: string,
         message: question.message,
         choices: question.choices.map((c) => ({ value: c.value, name: `${c.label}  ${c.hint}`, short: c.label, checked: question.default.includes(c.value) })),
       }).catch(cancelled);
+    },
+    async text(question: TextQuestion): Promise<string> {
+      const { input } = await load();
+      return input({ message: question.message, default: question.default, validate: question.validate }).catch(cancelled);
     },
     async directory(defaultValue: string, validate: (value: string) => string | true): Promise<string> {
       const { input } = await load();

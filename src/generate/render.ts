@@ -71,6 +71,17 @@ export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion
   });
 }
 
+/**
+ * One template at a time, outside a plan (`add tool`): the same loader (precompiled when unchanged, else
+ * compiled with noEscape and strict), the same helpers. A template outside templates/ (a project's
+ * override) is always compiled from its text. `data` is the whole context: strict lookups see only it.
+ */
+export async function createRenderer(spec: ProjectSpec): Promise<(file: string, source: string, data: object, label: string) => string> {
+  const loader = await createTemplateLoader();
+  registerHelpers(loader.env, spec);
+  return (file, source, data, label) => run(loader, file, source, data as FileContext, label);
+}
+
 function run(loader: TemplateLoader, file: string, source: string, context: FileContext, label: string): string {
   try {
     return loader.template(file, source)(context);

@@ -201,6 +201,15 @@ function namedPathLists(sections: readonly ConfigSection[]): string[] {
   ];
 }
 
+/**
+ * Markers of src/tools/index.ts: `create-secure-mcp add tool` inserts a tool's import line above the first
+ * and its list entry above the second (src/commands/add-tool.ts). A project whose index lacks them is refused.
+ */
+export const TOOL_IMPORTS_MARKER = '// create-secure-mcp add tool: imports above this line';
+export const TOOL_LIST_MARKER = '// create-secure-mcp add tool: tools above this line';
+/** README.md: the line after the tool table (templates/base/README.md.hbs); new rows go above it. */
+export const README_TOOL_ROWS_MARKER = '<!-- create-secure-mcp: tool rows above -->';
+
 function toolsIndex(contributions: readonly Contribution[]): string {
   const modules = contributions.flatMap((c) => (c.contributes.tools ? [c.contributes.tools] : []));
   const imports = [
@@ -218,6 +227,7 @@ function toolsIndex(contributions: readonly Contribution[]): string {
     "import type { Config } from '../config.js';",
     "import type { ToolDefinition } from './define.js';",
     ...imports,
+    TOOL_IMPORTS_MARKER,
     '',
     'export interface ToolDeps {',
     '  config: Config;',
@@ -227,6 +237,7 @@ function toolsIndex(contributions: readonly Contribution[]): string {
     '  return [',
     '    whoami,',
     ...modules.map((m) => `    ...${m.factory}(deps.config),`),
+    `    ${TOOL_LIST_MARKER}`,
     '  ];',
     '}',
   ].join('\n')}\n`;

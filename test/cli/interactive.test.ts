@@ -78,4 +78,34 @@ describe('interactive questions', () => {
     expect(screen).toContain('nothing was written');
     expect(readdirSync(cwd)).toEqual([]);
   }, 30_000);
+
+  it('add tool asks only what no flag gave, and writes what was answered', async () => {
+    const made = await converse(['proj', '--yes', '--no-install', '--no-git'], []);
+    expect(made.code, made.screen).toBe(0);
+    const { code, screen } = await converse(['add', 'tool', 'close_ticket', '--dir', 'proj', '--title', 'Close ticket'], [
+      ['What does the tool do to data?', `${KEYS.down}${KEYS.enter}`], // read-only → destructive
+      ['Does the tool use the project', `${KEYS.down}${KEYS.enter}`], // no → yes
+      ['Description (fixed text the model reads):', `Closes one of your tickets by title.${KEYS.enter}`],
+      ['Scopes a caller must hold', KEYS.enter], // default: ticket:write
+      ['Its own rate budget', `12${KEYS.enter}`],
+    ]);
+    expect(code, screen).toBe(0);
+    expect(screen).not.toContain('Title (for people)');
+    const tool = readFileSync(path.join(cwd, 'proj', 'src', 'tools', 'close_ticket.ts'), 'utf8');
+    expect(tool).toContain('description: "Closes one of your tickets by title."');
+    expect(tool).toContain('scopes: ["ticket:write"]');
+    expect(tool).toContain('destructiveHint: true');
+    expect(tool).toContain('rateLimitPoints: 12');
+    expect(tool).toContain('ctx.resources.storage');
+  }, 30_000);
+
+  it('add tool: Ctrl-C at a question exits 130 and changes nothing', async () => {
+    const made = await converse(['proj', '--yes', '--no-install', '--no-git'], []);
+    expect(made.code, made.screen).toBe(0);
+    const before = readdirSync(path.join(cwd, 'proj'), { recursive: true }).length;
+    const { code } = await converse(['add', 'tool', 'close_ticket', '--dir', 'proj'], [['What does the tool do to data?', KEYS.ctrlC]]);
+    expect(code).toBe(130);
+    expect(readdirSync(path.join(cwd, 'proj'), { recursive: true }).length).toBe(before);
+    expect(existsSync(path.join(cwd, 'proj', 'src', 'tools', 'close_ticket.ts'))).toBe(false);
+  }, 30_000);
 });

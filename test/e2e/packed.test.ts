@@ -181,6 +181,15 @@ describe('the packed package', () => {
     expect(existsSync(path.join(elsewhere, 'app'))).toBe(false);
   });
 
+  it('add tool runs from the installed package: its templates are shipped and node-plop resolves from the install', () => {
+    const bin = path.join(installed, 'bin', 'create-secure-mcp.js');
+    const result = spawnSync(process.execPath, [bin, 'add', 'tool', 'packed_tool', '--yes'], { cwd: projects.create, env: offlineEnv, encoding: 'utf8', timeout: 120_000 });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(path.join(projects.create, 'src', 'tools', 'packed_tool.ts'), 'utf8')).toContain('defineTool');
+    expect(existsSync(path.join(projects.create, 'test', 'tools', 'packed_tool.test.ts'))).toBe(true);
+    expect(packed.filter((file) => file.startsWith('templates/add-tool/')).sort()).toEqual(['templates/add-tool/tool.test.ts.hbs', 'templates/add-tool/tool.ts.hbs']);
+  });
+
   for (const [how, key] of [['npx create-secure-mcp', 'npx'], ['npm create secure-mcp', 'create']] as const) {
     it(`${how} generates a project through the installed package`, () => {
       const project = projects[key];

@@ -73,6 +73,21 @@ describe('the option matrix', () => {
     }
   });
 
+  it('templates/add-tool is no feature\'s folder: add tool renders it, a created project never holds it', () => {
+    expect(FEATURES.map((f) => f.templateDir)).not.toContain('add-tool');
+    for (const spec of specs) {
+      const { files } = project(spec);
+      // The markers add tool inserts above: each exactly once, where the generator put it.
+      const index = text(project(spec), 'src/tools/index.ts');
+      expect(index.match(/^\/\/ create-secure-mcp add tool: imports above this line$/gm)).toHaveLength(1);
+      expect(index.match(/^ {4}\/\/ create-secure-mcp add tool: tools above this line\n {2}\];$/gm)).toHaveLength(1);
+      const readme = text(project(spec), 'README.md');
+      expect(readme.match(/^\| `[a-z_]+` \|.*\|\n<!-- create-secure-mcp: tool rows above -->$/gm), 'the marker follows the last row of the tool table').toHaveLength(1);
+      expect(text(project(spec), 'SECURITY.md').match(/^- \*\*Tools:\*\* `whoami`.*\.$/gm)).toHaveLength(1);
+      for (const name of files.keys()) expect(name.startsWith('tool.') || name.includes('add-tool'), name).toBe(false);
+    }
+  });
+
   it('every feature has a has-flag, derived from its own applies rule', () => {
     for (const spec of specs) {
       const features = project(spec).features;

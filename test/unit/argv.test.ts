@@ -57,5 +57,34 @@ describe('parseCommand', () => {
   it('refuses two directories and reserved sub-command names', () => {
     expect(usageError(['a', 'b']).message).toContain('one directory');
     expect(usageError(['check']).hint).toContain('./check');
+    expect(usageError(['preset']).hint).toContain('./preset');
+    // add is a sub-command now, but only as the first argument: never a folder named "add".
+    expect(usageError(['--yes', 'add']).message).toContain('must come first');
+  });
+
+  it('reads add tool <name> and its flags', () => {
+    expect(parseCommand(['add', 'tool', 'search_tickets', '--description', 'Finds tickets by text.', '--title=Search', '--scopes', 'tickets:read, tickets:write', '--destructive', '--storage', '--rate-limit-points', '30', '--dir', 'srv', '--dry-run', '-y'])).toEqual({
+      kind: 'add-tool',
+      name: 'search_tickets',
+      input: { description: 'Finds tickets by text.', title: 'Search', scopes: ['tickets:read', 'tickets:write'], effect: 'destructive', storage: true, rateLimitPoints: '30' },
+      dir: 'srv',
+      yes: true,
+      dryRun: true,
+    });
+    expect(parseCommand(['add', 'tool', 'x', '--read-only', '--no-storage'])).toMatchObject({ input: { effect: 'read-only', storage: false }, yes: false, dryRun: false });
+    expect(parseCommand(['add', 'tool', 'x'])).toMatchObject({ input: { effect: undefined, storage: undefined, scopes: undefined } });
+    expect(parseCommand(['add', 'tool', '--help'])).toEqual({ kind: 'add-tool-help' });
+  });
+
+  it('refuses a malformed add', () => {
+    expect(usageError(['add']).message).toContain('add tool <name>');
+    expect(usageError(['add', 'preset', 'x']).message).toContain('only "add tool <name>"');
+    expect(usageError(['add', 'tool']).message).toContain('needs the tool name');
+    expect(usageError(['add', 'tool', 'a', 'b']).message).toContain('one name');
+    expect(usageError(['add', 'tool', 'a', '--read-only', '--destructive']).message).toContain('exclude each other');
+    expect(usageError(['add', 'tool', 'a', '--storage', '--no-storage']).message).toContain('exclude each other');
+    const unknown = usageError(['add', 'tool', 'a', '--scope', 'x:y']);
+    expect(unknown.hint).toContain('--scopes');
+    expect(usageError(['add', 'tool', 'a', '--transport', 'stdio']).message).toContain('Unknown option');
   });
 });
