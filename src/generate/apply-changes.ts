@@ -7,11 +7,11 @@
  * steps as actions (its prompts-and-actions model, DESIGN.md §2); it is loaded only here, only when a
  * change is really applied.
  */
-import { copyFileSync, constants, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, constants, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import { resolveInside } from './safe-path.js';
-import type { CleanupRegistry } from './write.js';
+import { makeDirs, type CleanupRegistry } from './write.js';
 
 export type ProjectChange =
   /** A new file: refused if anything is already at its path. */
@@ -186,9 +186,3 @@ export async function applyChanges(changes: readonly ProjectChange[], options: A
   }
 }
 
-function makeDirs(root: string, dir: string, journal: JournalEntry[]): void {
-  if (dir === root || existsSync(dir)) return;
-  makeDirs(root, path.dirname(dir), journal);
-  mkdirSync(dir, { mode: DIR_MODE });
-  journal.push({ kind: 'mkdir', dir });
-}

@@ -158,7 +158,11 @@ function mergeInto(target: string, staging: string, files: readonly RenderedFile
   }
 }
 
-function makeDirs(root: string, dir: string, journal: JournalEntry[]): void {
+/**
+ * Creates `dir` and any missing parents below `root` (mode 0755), recording each one it made in
+ * `journal` (deepest last) so a rollback can remove exactly those. Used by create and by `add tool`.
+ */
+export function makeDirs(root: string, dir: string, journal: { push(entry: { kind: 'mkdir'; dir: string }): unknown }): void {
   if (dir === root || existsSync(dir)) return;
   makeDirs(root, path.dirname(dir), journal);
   mkdirSync(dir, { mode: DIR_MODE });

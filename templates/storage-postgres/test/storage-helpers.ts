@@ -4,10 +4,9 @@
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import type { Config } from '../src/config.js';
-import { createLogger, type Logger } from '../src/logger.js';
+import type { Logger } from '../src/logger.js';
 import { openPostgresStorage } from '../src/storage/postgres.js';
 import type { Dialect, Storage, StorageOptions } from '../src/storage/storage.js';
-import { testConfig } from './helpers.js';
 import { createDatabase, dropDatabase, randomDatabaseName } from './postgres-setup.js';
 
 /** The variable that names this project's database (errors name it). */
@@ -33,19 +32,6 @@ export async function freshStorageEnv(): Promise<Record<string, string>> {
 /** Opens the project's storage for a config (what openResources does). */
 export function openStorageFor(config: Config, logger: Logger, options: StorageOptions = {}): Storage {
   return openPostgresStorage(config.postgres, logger, options);
-}
-
-export interface TestStorage {
-  storage: Storage;
-  config: Config;
-  env: Record<string, string>;
-}
-
-/** A storage on an empty database (migrations NOT applied); closed by the caller. */
-export async function openTestStorage(options: StorageOptions & { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestStorage> {
-  const env = options.env ?? (await freshStorageEnv());
-  const config = testConfig(env);
-  return { storage: openStorageFor(config, options.logger ?? createLogger('silent'), options), config, env };
 }
 
 /** The database of `env` opened directly, bypassing the server (fixed SQL, values bound). */

@@ -3,10 +3,10 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Config } from '../src/config.js';
-import { createLogger, type Logger } from '../src/logger.js';
+import type { Logger } from '../src/logger.js';
 import { openSqliteStorage } from '../src/storage/sqlite.js';
 import type { Dialect, Storage, StorageOptions } from '../src/storage/storage.js';
-import { tempDir, testConfig } from './helpers.js';
+import { tempDir } from './helpers.js';
 
 /** The variable that names this project's database (errors name it). */
 export const STORAGE_VARIABLE = 'SQLITE_PATH';
@@ -24,19 +24,6 @@ export async function freshStorageEnv(): Promise<Record<string, string>> {
 /** Opens the project's storage for a config (what openResources does). */
 export function openStorageFor(config: Config, logger: Logger, options: StorageOptions = {}): Storage {
   return openSqliteStorage(config.sqlite, logger, options);
-}
-
-export interface TestStorage {
-  storage: Storage;
-  config: Config;
-  env: Record<string, string>;
-}
-
-/** A storage on an empty database (migrations NOT applied); closed by the caller. */
-export async function openTestStorage(options: StorageOptions & { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestStorage> {
-  const env = options.env ?? (await freshStorageEnv());
-  const config = testConfig(env);
-  return { storage: openStorageFor(config, options.logger ?? createLogger('silent'), options), config, env };
 }
 
 /** The database of `env` opened directly, bypassing the server (read-only; fixed SQL, values bound). */

@@ -11,11 +11,18 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import { migrationsFor } from '../src/storage/migrate.js';
 import type { Database } from '../src/storage/schema.js';
-import type { Storage } from '../src/storage/storage.js';
-import { PROJECT_ROOT } from './helpers.js';
-import { openTestStorage, STORAGE_VARIABLE, testDialect } from './storage-helpers.js';
+import { createLogger } from '../src/logger.js';
+import type { Storage, StorageOptions } from '../src/storage/storage.js';
+import { PROJECT_ROOT, testConfig } from './helpers.js';
+import { freshStorageEnv, openStorageFor, STORAGE_VARIABLE, testDialect } from './storage-helpers.js';
 
 const VARIABLE = STORAGE_VARIABLE;
+
+/** A storage on an empty database of this project's dialect (migrations NOT applied), and its env; closed by the caller. */
+async function openTestStorage(options: StorageOptions & { env?: Record<string, string> } = {}): Promise<{ storage: Storage; env: Record<string, string> }> {
+  const env = options.env ?? (await freshStorageEnv());
+  return { storage: openStorageFor(testConfig(env), createLogger('silent'), options), env };
+}
 
 /** Tables (without the dialect's own) and their columns, as the database reports them. */
 async function schemaOf(storage: Storage): Promise<Record<string, string[]>> {
