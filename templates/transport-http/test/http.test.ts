@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { secretReader, slow } from './fixtures/tools.js';
 import { callTool, connectClient, fakeAuthenticator, principal, rawRequest, rpc, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
 import { textOf } from './helpers.js';
+import type { Authenticator } from '../src/security/authenticator.js';
 import { jsonDepthExceeds } from '../src/security/json-depth.js';
 
 let server: HttpTestServer | undefined;
@@ -253,6 +254,32 @@ describe('authentication and scopes', () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(25);
   });
 
+  it('a burst of good credentials larger than the budget, checked slowly, is admitted and locks nothing; slow parallel guesses still get exactly the budget', async () => {
+    // An authenticator (or a store such as Redis) that takes real time: every attempt of the burst is in
+    // flight at once, each holding a point, so most of the burst first finds the budget spent.
+    const slowly = (inner: Authenticator): Authenticator => ({
+      ...inner,
+      authenticate: async (req) => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return inner.authenticate(req);
+      },
+    });
+    server = await startHttpTestServer({ authenticator: slowly(fakeAuthenticator(tokens)), authFailurePoints: 5 });
+    const port = server.port;
+    const burst = (await Promise.all(Array.from({ length: 30 }, () => rpc(port, 'tools/list', {}, { authorization: 'Bearer reader' })))).map((r) => r.status);
+    expect(burst.join(' ')).toBe(Array(30).fill(200).join(' '));
+    // Nothing of the burst is left counted: 4 failures still leave room for a good credential.
+    for (let i = 0; i < 4; i++) expect((await rpc(port, 'tools/list', {}, { authorization: `Bearer wrong-${i}` })).status).toBe(401);
+    expect((await rpc(port, 'tools/list', {}, { authorization: 'Bearer reader' })).status).toBe(200);
+    await server.close();
+
+    const second = await startHttpTestServer({ authenticator: slowly(fakeAuthenticator(tokens)), authFailurePoints: 5 });
+    server = second;
+    const guesses = (await Promise.all(Array.from({ length: 30 }, (_, i) => rpc(second.port, 'tools/list', {}, { authorization: `Bearer guess-${i}` })))).map((r) => r.status);
+    expect(guesses.filter((s) => s === 401)).toHaveLength(5);
+    expect(guesses.filter((s) => s === 429)).toHaveLength(25);
+  });
+
   it('the principal from the authenticator reaches the tool', async () => {
     server = await startHttpTestServer({ authenticator: fakeAuthenticator(tokens) });
     const { client } = await connectClient(server.url, 'modern', { authorization: 'Bearer reader' });
@@ -318,7 +345,12 @@ describe('rate limits and the concurrency cap', () => {
     expect(statuses.filter((s) => s === 429), statuses.join(' ')).toHaveLength(42);
     // Every slot is given back: a slot is freed when its response closes, which the server sees just
     // after the client has read the answer, so poll briefly instead of racing that event.
-    await expect.poll(async () => (await callTool(port, 'whoami')).status, { timeout: 5_000, interval: 50 }).toBe(200);
+    // A refusal shows its body (which limit answered), so a failure here names its cause.
+    const afterwards = async () => {
+      const res = await callTool(port, 'whoami');
+      return res.status === 200 ? 200 : `${res.status} ${res.body}`;
+    };
+    await expect.poll(afterwards, { timeout: 5_000, interval: 50 }).toBe(200);
   });
 });
 

@@ -5,8 +5,8 @@
 // auth-failures.ts) gets 429 with Retry-After before its credential is checked.
 // The verified AuthInfo goes to the SDK as req.auth; the principal rides in AuthInfo.extra.
 import type { Runtime } from '../runtime.js';
-import type { Authenticator } from '../security/authenticator.js';
-import type { AuthFailureLimiter } from './auth-failures.js';
+import type { AuthResult, Authenticator } from '../security/authenticator.js';
+import type { AttemptPermit, AuthFailureLimiter } from './auth-failures.js';
 import type { Middleware } from './chain.js';
 import { refuseAudited } from './refusal-audit.js';
 
@@ -14,9 +14,11 @@ export function authenticate(authenticator: Authenticator, runtime: Pick<Runtime
   return async (req, res, next) => {
     // The failed-authentication budget of the client address (set by the per-IP limit just before).
     const bucket = (res.locals['clientBucket'] as string | undefined) ?? 'unknown';
+    let permit: AttemptPermit | undefined;
     if (failures) {
       const attempt = await failures.attempt(bucket);
-      if (!attempt.allowed) {
+      if (attempt.allowed) permit = attempt;
+      else {
         return refuseAudited(runtime, req, res, { outcome: 'rate_limited', reason: `auth failure limit (${bucket})` }, {
           status: 429,
           message: `Too many failed authentications from this address; retry in ${attempt.retryAfterSeconds} seconds`,
@@ -24,8 +26,13 @@ export function authenticate(authenticator: Authenticator, runtime: Pick<Runtime
         });
       }
     }
-    const result = await authenticator.authenticate(req);
-    if (result.ok) await failures?.succeeded(bucket);
+    let result: AuthResult | undefined;
+    try {
+      result = await authenticator.authenticate(req);
+    } finally {
+      // Settled whatever happens: a good credential gives its point back; a bad one, or a throw, keeps it.
+      await permit?.settle(result?.ok === true);
+    }
     if (!result.ok) {
       return refuseAudited(runtime, req, res, { outcome: 'unauthenticated', reason: result.reason }, {
         status: 401,
