@@ -14,6 +14,7 @@ export const CREATE_FLAGS = {
   tools: { type: 'string' },
   'rate-limit-store': { type: 'string' },
   'package-manager': { type: 'string' },
+  preset: { type: 'string' },
   'no-install': { type: 'boolean' },
   'no-git': { type: 'boolean' },
   overwrite: { type: 'boolean' },
@@ -39,10 +40,24 @@ export const ADD_TOOL_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Flags of `create-secure-mcp preset init [file]` (DESIGN.md §3): the option flags of create, the preset's name and its locks. */
+export const PRESET_INIT_FLAGS = {
+  name: { type: 'string' },
+  transport: { type: 'string' },
+  auth: { type: 'string' },
+  storage: { type: 'string' },
+  tools: { type: 'string' },
+  'rate-limit-store': { type: 'string' },
+  'package-manager': { type: 'string' },
+  lock: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Sub-commands that later releases add; reserved so `create-secure-mcp check` never makes a folder "check". */
-const RESERVED_COMMANDS = ['check', 'preset'] as const;
+const RESERVED_COMMANDS = ['check', 'update'] as const;
 /** Sub-commands of this release: only as the first argument. */
-const COMMANDS = ['add'] as const;
+const COMMANDS = ['add', 'preset'] as const;
 
 /** What `add tool` was given; unvalidated strings (src/commands/add-tool.ts checks them). */
 export interface AddToolInput {
@@ -59,6 +74,18 @@ export interface AddToolInput {
 export type Command =
   | { kind: 'help' }
   | { kind: 'add-tool-help' }
+  | { kind: 'preset-init-help' }
+  | {
+      kind: 'preset-init';
+      /** The file to write; undefined: preset.json in the current folder. */
+      file: string | undefined;
+      /** The preset's name (--name); undefined: derived from the current folder. */
+      name: string | undefined;
+      input: SpecInput;
+      /** --lock, split; unvalidated. */
+      lock: readonly string[] | undefined;
+      yes: boolean;
+    }
   | { kind: 'version' }
   | {
       kind: 'add-tool';
@@ -72,6 +99,8 @@ export type Command =
       kind: 'create';
       directory: string | undefined;
       input: SpecInput;
+      /** --preset: a path (file, folder, tarball) or an npm package spec; loaded by src/presets/. */
+      preset: string | undefined;
       yes: boolean;
       install: boolean;
       git: boolean;
@@ -81,6 +110,7 @@ export type Command =
 
 export function parseCommand(argv: readonly string[]): Command {
   if (argv[0] === 'add') return parseAdd(argv.slice(1));
+  if (argv[0] === 'preset') return parsePreset(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: CREATE_FLAGS, allowPositionals: true, strict: true });
@@ -93,7 +123,7 @@ export function parseCommand(argv: readonly string[]): Command {
 
   const first = positionals[0];
   if (first !== undefined && (COMMANDS as readonly string[]).includes(first)) {
-    throw new CliError('USAGE', `"${first}" must come first: create-secure-mcp ${first} tool <name> [options].`, {
+    throw new CliError('USAGE', `"${first}" must come first: create-secure-mcp ${first === 'add' ? 'add tool <name>' : 'preset init [file]'} [options].`, {
       hint: `To create a project in a folder named ${first}, pass ./${first}.`,
     });
   }
@@ -123,6 +153,7 @@ export function parseCommand(argv: readonly string[]): Command {
       rateLimitStore: values['rate-limit-store'],
       packageManager: values['package-manager'],
     },
+    preset: emptyToUndefined('--preset', values.preset),
     yes: values.yes === true,
     install: values['no-install'] !== true,
     git: values['no-git'] !== true,
@@ -173,6 +204,46 @@ function parseAdd(argv: readonly string[]): Command {
     yes: values.yes === true,
     dryRun: values['dry-run'] === true,
   };
+}
+
+function parsePreset(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: PRESET_INIT_FLAGS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw translateParseError(error, Object.keys(PRESET_INIT_FLAGS));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'preset-init-help' };
+  const [what, file, ...rest] = positionals;
+  if (what !== 'init') {
+    throw new CliError('USAGE', what === undefined ? 'preset needs what to do: create-secure-mcp preset init [file].' : `Unknown preset command "${what}": only "preset init [file]" exists.`, {
+      hint: 'See create-secure-mcp preset init --help. To create a project in a folder named preset, pass ./preset.',
+    });
+  }
+  if (rest.length > 0) {
+    throw new CliError('USAGE', `preset init takes one file, got ${positionals.length - 1}: ${positionals.slice(1).join(' ')}.`, { hint: 'Quote a path that contains spaces.' });
+  }
+  return {
+    kind: 'preset-init',
+    file: emptyToUndefined('the file argument', file),
+    name: values.name,
+    input: {
+      transport: values.transport,
+      auth: values.auth,
+      storage: values.storage,
+      tools: values.tools === undefined ? undefined : splitList(values.tools),
+      rateLimitStore: values['rate-limit-store'],
+      packageManager: values['package-manager'],
+    },
+    lock: values.lock === undefined ? undefined : splitList(values.lock),
+    yes: values.yes === true,
+  };
+}
+
+function emptyToUndefined(what: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === '') throw new CliError('USAGE', `${what} is empty.`, { hint: 'Pass a path or a package name.' });
+  return value;
 }
 
 function splitList(value: string): string[] {

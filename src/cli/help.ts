@@ -24,6 +24,7 @@ Usage
   create-secure-mcp [directory] [options]
   npm create secure-mcp@latest [directory] -- [options]
   create-secure-mcp add tool <name> [options]   add a tool to a generated project (add tool --help)
+  create-secure-mcp preset init [file]          write a team preset (preset init --help)
 
 Project
 ${table([
@@ -33,6 +34,8 @@ ${table([
   [`--storage <${values(c.storages)}>`, `default ${pickDefault(c.storages, PREFERRED_DEFAULTS.storage)}`],
   ['--tools <list>', `comma list of ${tools}; default ${defaultTools}; whoami is always there`],
   [`--rate-limit-store <${values(c.rateLimitStores)}>`, `HTTP only; default ${pickDefault(c.rateLimitStores, PREFERRED_DEFAULTS.rateLimitStore)}`],
+  ['--preset <file|folder|package>', "a team preset (JSON, a folder with preset.json, a .tgz or an npm package): its"],
+  ['', 'options are not asked, its locked options cannot be changed, its files are added'],
 ])}
 
 Run
@@ -55,6 +58,39 @@ Examples
   create-secure-mcp my-server --yes
   create-secure-mcp my-server --tools files --no-git
   create-secure-mcp my-server --yes --dry-run
+  create-secure-mcp my-server --preset ./acme-preset.json --yes
+`;
+}
+
+export function presetInitHelpText(version: string): string {
+  const c = CATALOG;
+  return `create-secure-mcp ${version}
+Write a team preset: a JSON file (with $schema, so editors complete and check it) that every project of
+the team starts from with --preset. Options it sets are not asked; options it locks cannot be changed.
+
+Usage
+  create-secure-mcp preset init [file] [options]      file: default preset.json; never overwritten
+
+Options
+${table([
+  ['--name <name>', "the preset's name (npm package rules); default: the current folder's name"],
+  [`--transport <${values(c.transports)}>`, ''],
+  [`--auth <${values(c.auths)}>`, 'HTTP only'],
+  [`--storage <${values(c.storages)}>`, ''],
+  ['--tools <list>', `comma list of ${c.tools.map((t) => t.value).join(', ')}`],
+  [`--rate-limit-store <${values(c.rateLimitStores)}>`, 'HTTP only'],
+  [`--package-manager <${values(c.packageManagers)}>`, ''],
+  ['--lock <list>', 'options projects may not change, e.g. --lock transport,auth'],
+  ['-y, --yes', 'take the default for every option not given; never prompt'],
+  ['-h, --help', 'show this help'],
+])}
+
+Then add what the team shares: "files" (a folder mirroring project paths: CODEOWNERS, licence headers,
+replacements; .hbs files are rendered), "addTool" defaults ({"scopePrefix": "acme", "rateLimitPoints": 30}),
+and "allowCoreOverrides": true only to replace security core files (SECURITY.md then lists them).
+
+Examples
+  create-secure-mcp preset init acme-preset.json --transport http --auth oauth --yes --lock transport,auth
 `;
 }
 
@@ -75,10 +111,12 @@ ${table([
   ['--description <text>', 'fixed text the model reads (11-500 characters); default from the name'],
   ['--title <text>', 'human-readable name; default from the name (search_tickets: "Search tickets")'],
   ['--scopes <a:b,c:d>', 'scopes a caller must hold, <resource>:<action>; default <last word of the name>:read'],
-  ['', '(read-only) or :write (destructive), e.g. search_tickets: tickets:read'],
+  ['', "(read-only) or :write (destructive), e.g. search_tickets: tickets:read; a team preset's"],
+  ['', 'addTool.scopePrefix goes in front (acme-tickets:read)'],
   ['--read-only | --destructive', 'honest annotations (readOnlyHint / destructiveHint); default --read-only'],
   ['--storage | --no-storage', "a handler on the project's database (not with --storage none); default no"],
-  ['--rate-limit-points <n>', "its own per-principal budget per window; default: the project's RATE_LIMIT_POINTS"],
+  ['--rate-limit-points <n>', "its own per-principal budget per window; default: the team preset's addTool"],
+  ['', "rateLimitPoints, else the project's RATE_LIMIT_POINTS"],
   ['--dir <project>', 'the project folder; default: the current folder'],
   ['--dry-run', 'print the files it would add and modify; write nothing'],
   ['-y, --yes', 'take the default for every open value; never prompt'],

@@ -52,6 +52,11 @@ async function main(argv: readonly string[]): Promise<number> {
       ui.out(helpText(version));
       return EXIT.ok;
     }
+    if (command.kind === 'preset-init-help') {
+      const { presetInitHelpText } = await import('./help.js');
+      ui.out(presetInitHelpText(version));
+      return EXIT.ok;
+    }
     if (command.kind === 'add-tool-help') {
       const { addToolHelpText } = await import('./help.js');
       ui.out(addToolHelpText(version));
@@ -64,6 +69,11 @@ async function main(argv: readonly string[]): Promise<number> {
       // Its own module: node-plop (≈225 ms to import) loads there, only when changes are applied.
       const { addTool } = await import('../commands/add-tool.js');
       await addTool(command, { ui, cwd: process.cwd(), env: process.env, cleanup, ask });
+      return EXIT.ok;
+    }
+    if (command.kind === 'preset-init') {
+      const { presetInit } = await import('../commands/preset-init.js');
+      await presetInit(command, { ui, cwd: process.cwd(), env: process.env, generatorVersion: version, ask });
       return EXIT.ok;
     }
     const { createProject } = await import('../commands/create.js');

@@ -21,9 +21,12 @@ import { CATALOG } from '../options/options.js';
 import { MANIFEST_SCHEMA_VERSION, type ProjectSpec } from '../options/project-spec.js';
 import type { SelectQuestion } from '../options/resolve.js';
 import { packageManagerInfo } from '../package-managers.js';
+import type { AddToolDefaults } from '../presets/preset-types.js';
 
 export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 export const SCOPE_PATTERN = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/;
+/** A team preset's addTool.scopePrefix (schema/preset.schema.json has the same pattern). */
+export const SCOPE_PREFIX_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 export const LIMITS = Object.freeze({ title: 100, descriptionMin: 11, description: 500, scopes: 8, rateLimitPoints: 1_000_000 });
 /** Where a project keeps its own templates for `add tool` (same helpers, same strictness). */
 export const OVERRIDES_DIR = '.secure-mcp/templates';
@@ -74,12 +77,12 @@ export interface ToolSpec {
 export async function addTool(command: AddToolCommand, deps: AddToolDeps): Promise<void> {
   const ask = command.yes ? undefined : deps.ask;
   const projectDir = path.resolve(deps.cwd, command.dir ?? '.');
-  const spec = readProject(projectDir);
+  const { spec, defaults } = readProject(projectDir);
 
   // Name and given values first: a refusal costs no question.
   checkName(command.name, projectDir);
   const given = checkGiven(command.input, spec);
-  const tool = await resolveTool(command.name, given, spec, { yes: command.yes, ask });
+  const tool = await resolveTool(command.name, given, spec, { yes: command.yes, ask, defaults });
 
   const changes = await planChanges(projectDir, spec, tool);
   const pm = packageManagerInfo(spec.packageManager);
@@ -102,7 +105,7 @@ export async function addTool(command: AddToolCommand, deps: AddToolDeps): Promi
 
 // ---- the project ----
 
-function readProject(projectDir: string): ProjectSpec {
+function readProject(projectDir: string): { spec: ProjectSpec; defaults: AddToolDefaults } {
   if (!existsSync(projectDir) || !lstatSync(projectDir).isDirectory()) {
     throw new CliError('TARGET_INVALID', `${projectDir} is not a folder.`, { hint: 'Run add tool inside a project made by create-secure-mcp, or pass --dir <project>.' });
   }
@@ -112,7 +115,7 @@ function readProject(projectDir: string): ProjectSpec {
       hint: 'Run add tool inside a generated project, or pass --dir <project>.',
     });
   }
-  let manifest: { schemaVersion?: unknown; spec?: unknown };
+  let manifest: { schemaVersion?: unknown; spec?: unknown; preset?: { addTool?: unknown } };
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as typeof manifest;
   } catch (error) {
@@ -133,7 +136,23 @@ function readProject(projectDir: string): ProjectSpec {
   if (!spec || typeof spec !== 'object' || typeof spec.name !== 'string' || !storages.includes(spec.storage as string) || !managers.includes(spec.packageManager as string) || !Array.isArray(spec.tools)) {
     throw new CliError('TARGET_INVALID', 'secure-mcp.json has no valid spec (name, storage, tools, packageManager).', { hint: 'Restore it from version control.' });
   }
-  return spec as ProjectSpec;
+  return { spec: spec as ProjectSpec, defaults: addToolDefaults(manifest.preset?.addTool) };
+}
+
+/** The team preset's defaults for added tools, as secure-mcp.json recorded them; a value that is not valid is refused, not ignored. */
+function addToolDefaults(value: unknown): AddToolDefaults {
+  if (value === undefined) return {};
+  const refuse = (what: string): never => {
+    throw new CliError('TARGET_INVALID', `secure-mcp.json has an invalid preset.addTool${what}.`, { hint: 'Restore it from version control.' });
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse('');
+  const { scopePrefix, rateLimitPoints } = value as { scopePrefix?: unknown; rateLimitPoints?: unknown };
+  if (scopePrefix !== undefined && (typeof scopePrefix !== 'string' || !SCOPE_PREFIX_PATTERN.test(scopePrefix))) refuse('.scopePrefix');
+  if (rateLimitPoints !== undefined && (typeof rateLimitPoints !== 'number' || !Number.isSafeInteger(rateLimitPoints) || rateLimitPoints < 1 || rateLimitPoints > LIMITS.rateLimitPoints)) refuse('.rateLimitPoints');
+  return {
+    ...(scopePrefix !== undefined ? { scopePrefix: scopePrefix as string } : {}),
+    ...(rateLimitPoints !== undefined ? { rateLimitPoints: rateLimitPoints as number } : {}),
+  };
 }
 
 /** Tool names the project already has: `name: '…'` in src/tools/*.ts, plus every catalog name. */
@@ -251,10 +270,10 @@ export function titleFromName(name: string): string {
  * where the resource is the name's last `_`-separated word (search_tickets → tickets:read, like the
  * catalog's list_files → files:read), or the whole name when that word does not start with a letter.
  */
-export function defaultScope(name: string, effect: 'read-only' | 'destructive'): string {
+export function defaultScope(name: string, effect: 'read-only' | 'destructive', prefix?: string): string {
   const last = name.split('_').filter((w) => w !== '').at(-1) ?? name;
   const resource = /^[a-z][a-z0-9]*$/.test(last) ? last : name;
-  return `${resource}:${effect === 'read-only' ? 'read' : 'write'}`;
+  return `${prefix === undefined ? '' : `${prefix}-`}${resource}:${effect === 'read-only' ? 'read' : 'write'}`;
 }
 
 export function defaultDescription(name: string, effect: 'read-only' | 'destructive'): string {
@@ -265,7 +284,7 @@ function camel(name: string): string {
   return name.replace(/_+([a-z0-9])/g, (_m, c: string) => c.toUpperCase()).replace(/_+$/, '');
 }
 
-async function resolveTool(name: string, given: GivenValues, spec: ProjectSpec, ctx: { yes: boolean; ask: AddToolAsker | undefined }): Promise<ToolSpec> {
+async function resolveTool(name: string, given: GivenValues, spec: ProjectSpec, ctx: { yes: boolean; ask: AddToolAsker | undefined; defaults: AddToolDefaults }): Promise<ToolSpec> {
   const missing: string[] = [];
   const { ask } = ctx;
   const validator = (problem: (v: string) => string | undefined) => (v: string) => problem(v) ?? true;
@@ -315,17 +334,18 @@ async function resolveTool(name: string, given: GivenValues, spec: ProjectSpec, 
   const description = await text('description', '--description', given.description, 'Description (fixed text the model reads):', defaultDescription(name, decided), descriptionProblem);
   let scopes = given.scopes;
   if (scopes === undefined) {
-    const answer = await text('scopes', '--scopes', undefined, 'Scopes a caller must hold (comma list of <resource>:<action>):', defaultScope(name, decided), (v) =>
+    const answer = await text('scopes', '--scopes', undefined, 'Scopes a caller must hold (comma list of <resource>:<action>):', defaultScope(name, decided, ctx.defaults.scopePrefix), (v) =>
       scopesProblem(v.split(',').map((s) => s.trim()).filter((s) => s !== '')),
     );
     scopes = [...new Set(answer.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
   }
   let rateLimitPoints = given.rateLimitPoints;
+  const presetPoints = ctx.defaults.rateLimitPoints;
   if (rateLimitPoints === undefined && ask) {
     const answer = await ask.text({
       key: 'rateLimitPoints',
       message: 'Its own rate budget (calls per principal and window; empty = RATE_LIMIT_POINTS):',
-      default: '',
+      default: presetPoints === undefined ? '' : String(presetPoints),
       validate: (v) => (v.trim() === '' ? true : (rateProblem(v.trim()) ?? true)),
     });
     rateLimitPoints = answer.trim() === '' ? null : Number(answer.trim());
@@ -351,7 +371,8 @@ async function resolveTool(name: string, given: GivenValues, spec: ProjectSpec, 
     // file if repeating a call has no further effect.
     idempotent: decided === 'read-only',
     storage: storage === true,
-    rateLimitPoints: rateLimitPoints ?? null,
+    // Not given and not asked: the team preset's default budget, else RATE_LIMIT_POINTS.
+    rateLimitPoints: rateLimitPoints === undefined ? (presetPoints ?? null) : rateLimitPoints,
   });
 }
 
@@ -396,10 +417,12 @@ async function planChanges(projectDir: string, spec: ProjectSpec, tool: ToolSpec
   const withEntry = withImport === undefined ? undefined : insertAboveMarker(withImport, TOOL_LIST_MARKER, `    ${tool.exportName},`);
   if (withEntry === undefined) refuseMarkers(indexPath, [TOOL_IMPORTS_MARKER, TOOL_LIST_MARKER]);
 
-  // README.md: a row of the tool table.
+  // README.md: a row of the tool table. A README without the marker (the team's own, from a preset, or
+  // one rewritten by hand) has no generated table to extend: it is left alone. Twice is ambiguous: refused.
   const readme = readText(projectDir, 'README.md');
   let readmeText: string | undefined;
-  if (readme !== undefined) {
+  const readmeMarkers = readme === undefined ? 0 : readme.toString('utf8').split('\n').filter((line) => line.trim() === README_TOOL_ROWS_MARKER).length;
+  if (readme !== undefined && readmeMarkers > 0) {
     const row = `| \`${tool.name}\` | ${cell(tool.description)} | ${tool.scopes.map((s) => `\`${s}\``).join(', ')} |`;
     readmeText = insertAboveMarker(readme.toString('utf8'), README_TOOL_ROWS_MARKER, row);
     if (readmeText === undefined) refuseMarkers('README.md', [README_TOOL_ROWS_MARKER]);

@@ -19,6 +19,8 @@ import { toPackageName } from '../options/package-name.js';
 import { packageManagerInfo } from '../package-managers.js';
 import { type Asker, resolveSpec } from '../options/resolve.js';
 import type { ProjectSpec, RunOptions } from '../options/project-spec.js';
+import { applyPresetFiles } from '../presets/apply-files.js';
+import type { Preset, PresetRecord } from '../presets/preset-types.js';
 
 export const DEFAULT_DIRECTORY = 'secure-mcp-server';
 
@@ -53,7 +55,9 @@ export async function createProject(command: CreateCommand, deps: CreateDeps): P
     if (problem) throw targetError(targetDir, problem);
   }
 
-  // 2. Spec.
+  // 2. Spec, from flags, the team preset (loaded whole into memory; its locks refuse other flag values) and answers.
+  const preset = command.preset === undefined ? undefined : await (await import('../presets/load-preset.js')).loadPreset(command.preset, { cwd: deps.cwd, env: deps.env });
+  if (preset) deps.ui.out(describePreset(preset));
   let defaultName: string | undefined;
   if (targetDir !== undefined && command.input.name === undefined) {
     defaultName = toPackageName(path.basename(targetDir));
@@ -70,12 +74,15 @@ export async function createProject(command: CreateCommand, deps: CreateDeps): P
     defaultName,
     detectedPackageManager: detectPackageManager(deps.env),
     alreadyMissing: targetDir === undefined ? ['<directory>'] : [],
+    preset,
   });
   if (targetDir === undefined) throw new CliError('INTERNAL', 'no target directory after resolution');
   const run: RunOptions = { targetDir, install: command.install, git: command.git, overwrite: command.overwrite, dryRun: command.dryRun };
 
-  // 3. Plan.
-  const plan = await planProject(spec, run, deps.featureEnv);
+  // 3. Plan: the features' files, then the preset's replacements and extra files.
+  const featureEnv: FeatureEnv = preset ? { ...deps.featureEnv, preset: presetRecord(preset) } : deps.featureEnv;
+  const planned = await planProject(spec, run, featureEnv);
+  const plan = preset ? applyPresetFiles(planned, preset) : planned;
   if (run.dryRun) {
     printDryRun(deps.ui, spec, run, plan);
     return;
@@ -159,10 +166,25 @@ function faultInjection(env: NodeJS.ProcessEnv): { stage?: number; move?: number
   return { ...(Number.isInteger(stage) ? { stage } : {}), ...(Number.isInteger(move) ? { move } : {}) };
 }
 
+/** The one line that says which preset applies and where it came from (an npm package: name, version, integrity). */
+function describePreset(preset: Preset): string {
+  const { origin } = preset;
+  const from =
+    origin.kind === 'package'
+      ? `npm package ${origin.name}@${origin.version} (${origin.how}${origin.integrity ? `, ${origin.integrity}` : ''})`
+      : `${origin.kind} ${origin.path}`;
+  return `Preset ${preset.name}@${preset.version} from ${from}; locked: ${preset.locked.length > 0 ? preset.locked.join(', ') : 'nothing'}.`;
+}
+
+function presetRecord(preset: Preset): PresetRecord {
+  return { name: preset.name, version: preset.version, hash: preset.hash, locked: preset.locked, options: preset.options, addTool: preset.addTool };
+}
+
 function printDryRun(ui: Ui, spec: ProjectSpec, run: RunOptions, plan: Plan): void {
   ui.out(`Dry run: nothing is written. ${plan.files.length} files would be created in ${run.targetDir}:`);
+  const fromPreset = new Set([...(plan.preset?.replaced ?? []), ...(plan.preset?.added ?? [])]);
   for (const file of plan.files) {
-    ui.out(`  ${file.path}${file.secret ? '  (secret, mode 600)' : ''}`);
+    ui.out(`  ${file.path}${file.secret ? '  (secret, mode 600)' : ''}${fromPreset.has(file.path) ? `  (from the preset${plan.preset?.core.includes(file.path) ? ', replaces a security core file' : ''})` : ''}`);
   }
   const pm = packageManagerInfo(spec.packageManager);
   const describe = (step: Plan['postSteps'][number]): string =>

@@ -21,6 +21,8 @@ export const baseFeature: Feature = {
       test: 'tsc -p tsconfig.build.json && vitest run',
       typecheck: 'tsc --noEmit',
       'audit:verify': 'node dist/cli/audit-verify.js',
+      // The generator at the version that made this project (its templates match the project's code).
+      'new:tool': `npx --yes create-secure-mcp@${env.generatorVersion} add tool`,
     },
     env: [
       {
@@ -86,7 +88,7 @@ export const baseFeature: Feature = {
     ],
   }),
   computedFiles(spec, env) {
-    const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, generatorVersion: env.generatorVersion, spec };
+    const manifest: Manifest = { schemaVersion: MANIFEST_SCHEMA_VERSION, generatorVersion: env.generatorVersion, spec, ...(env.preset ? { preset: env.preset } : {}) };
     return [{ path: 'secure-mcp.json', content: `${JSON.stringify(manifest, null, 2)}\n` }];
   },
 };

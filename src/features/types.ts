@@ -4,6 +4,7 @@
  * ignore rules and doc sections. The plan merges these; no shared template holds a conditional about
  * another feature. One file per feature under src/features/, in the style of create-t3-app's installers.
  */
+import type { PresetRecord } from '../presets/preset-types.js';
 import type { ProjectSpec } from '../options/project-spec.js';
 
 /** Every feature, in the order its files and contributions are laid down. */
@@ -21,6 +22,8 @@ export interface FeatureEnv {
   /** Cryptographically random bytes. Injected so tests can make runs repeatable. */
   readonly randomBytes: (count: number) => Buffer;
   readonly now: Date;
+  /** The team preset this run applies, as secure-mcp.json records it. */
+  readonly preset?: PresetRecord | undefined;
 }
 
 /** One environment variable: documented in .env.example and in the README's configuration table. */

@@ -8,7 +8,9 @@ export type FileSource =
   /** A file of templates/; rendered with handlebars when its name ends in .hbs, else copied as is. */
   | { readonly kind: 'template'; readonly file: string; readonly render: boolean }
   /** Content computed in code (the manifest, the .env with its fresh secret). */
-  | { readonly kind: 'content'; readonly content: string };
+  | { readonly kind: 'content'; readonly content: string }
+  /** A team preset's file (src/presets/apply-files.ts): rendered with the same helpers when it ended in .hbs. */
+  | { readonly kind: 'preset'; readonly content: Buffer; readonly render: boolean };
 
 export interface PlannedFile {
   /** POSIX path relative to the project root. Checked to stay inside it. */
@@ -45,4 +47,18 @@ export interface Plan {
   readonly sections: readonly PlannedSection[];
   /** Slot text computed in code (e.g. the README's configuration table). */
   readonly slotTexts: readonly (SlotText & { readonly feature: FeatureId })[];
+  /** What a team preset changed in this plan; SECURITY.md lists it. */
+  readonly preset?: PresetPlan;
+}
+
+export interface PresetPlan {
+  readonly name: string;
+  readonly version: string;
+  readonly hash: string;
+  /** Generated files the preset replaced, core files among them listed again in `core`. */
+  readonly replaced: readonly string[];
+  /** Security core files the preset replaced (allowed only by `allowCoreOverrides`). */
+  readonly core: readonly string[];
+  /** Files the preset adds that the generator does not write. */
+  readonly added: readonly string[];
 }

@@ -20,7 +20,7 @@ interface FileContext extends TemplateContext {
 
 export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion: string): Promise<RenderedFile[]> {
   const context = templateContext(spec, plan.features, generatorVersion);
-  const needsHandlebars = plan.sections.length > 0 || plan.files.some((file) => file.source.kind === 'template' && file.source.render);
+  const needsHandlebars = plan.sections.length > 0 || plan.files.some((file) => file.source.kind !== 'content' && file.source.render);
   const loader = needsHandlebars ? await createTemplateLoader() : undefined;
   if (loader) registerHelpers(loader.env, spec);
   // Synchronous reads: ~100 small files are read faster than the promise round trips would take.
@@ -48,7 +48,9 @@ export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion
   const order = (feature: string): number => plan.features.indexOf(feature as never);
   blocks.sort((a, b) => order(a.feature) - order(b.feature));
   for (const { target, blocks: list } of blocks) {
-    if (!plan.files.some((file) => file.path === target && file.source.kind === 'template' && file.source.render)) {
+    // A preset's verbatim replacement of a shared file takes the whole file: the features' blocks go.
+    if (plan.files.some((file) => file.path === target && file.source.kind === 'preset' && !file.source.render)) continue;
+    if (!plan.files.some((file) => file.path === target && file.source.kind !== 'content' && file.source.render)) {
       throw new CliError('INTERNAL', `A feature fills slots of ${target}, which is not a rendered template of this project.`);
     }
     for (const block of list) slotsOf(target).add(block.slot, block.content);
@@ -59,6 +61,9 @@ export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion
     let content: Buffer;
     if (source.kind === 'content') {
       content = Buffer.from(source.content, 'utf8');
+    } else if (source.kind === 'preset') {
+      // A preset's template may use the slots of the file it replaces; it need not use them all.
+      content = source.render && loader ? Buffer.from(dropEmptySlots(run(loader, `preset:${file.path}`, source.content.toString('utf8'), { ...context, slots: slotsOf(file.path) }, `${file.path} (preset)`)), 'utf8') : source.content;
     } else if (!source.render || !loader) {
       content = sources[i] as Buffer;
     } else {
@@ -67,8 +72,27 @@ export async function renderPlan(plan: Plan, spec: ProjectSpec, generatorVersion
       fileSlots.assertAllUsed();
       content = Buffer.from(dropEmptySlots(text), 'utf8');
     }
+    if (file.path === 'SECURITY.md' && plan.preset) content = Buffer.concat([content, Buffer.from(presetSection(plan.preset), 'utf8')]);
     return { path: file.path, content, mode: file.mode, secret: file.secret };
   });
+}
+
+/** SECURITY.md's last section when a team preset made the project: what it replaced, core files first. */
+function presetSection(preset: NonNullable<Plan['preset']>): string {
+  const list = (paths: readonly string[]): string => (paths.length === 0 ? 'none.\n' : `\n\n${paths.map((p) => `- \`${p}\``).join('\n')}\n`);
+  const nonCore = preset.replaced.filter((p) => !preset.core.includes(p));
+  return [
+    '',
+    '## Team preset',
+    '',
+    `This project was made with the team preset \`${preset.name}@${preset.version}\` (content hash \`${preset.hash}\`, recorded in`,
+    '`secure-mcp.json`). The controls above are the generator\'s; where the preset replaced a file, the',
+    'preset\'s version is what runs, and a reviewer should read it instead.',
+    '',
+    `**Security core files replaced by the preset** (\`allowCoreOverrides\`): ${list(preset.core)}`,
+    `**Other generated files replaced by the preset:** ${list(nonCore)}`,
+    `**Files the preset adds:** ${list(preset.added)}`,
+  ].join('\n');
 }
 
 /**

@@ -2,6 +2,7 @@
  * The one typed object every step after resolution reads. It is frozen once resolved, so a later step
  * cannot quietly change what an earlier step validated.
  */
+import type { PresetRecord } from '../presets/preset-types.js';
 import type { Auth, PackageManager, RateLimitStore, Storage, ToolName, Transport } from './options.js';
 
 /** What the generated project is. Recorded in the project's secure-mcp.json. */
@@ -43,4 +44,6 @@ export interface Manifest {
   readonly schemaVersion: number;
   readonly generatorVersion: string;
   readonly spec: ProjectSpec;
+  /** The team preset the project was made with: add tool and check honour its locks and defaults. */
+  readonly preset?: PresetRecord;
 }

@@ -13,6 +13,7 @@ import {
   servesHttp,
 } from './options.js';
 import { packageNameProblem } from './package-name.js';
+import { applyPresetOptions, type PresetChoices } from '../presets/apply-options.js';
 import type { ProjectSpec, SpecInput } from './project-spec.js';
 
 export interface SelectQuestion {
@@ -47,6 +48,8 @@ export interface ResolveContext {
   readonly detectedPackageManager: string;
   /** Values already known to be missing (the positional directory), reported with the others. */
   readonly alreadyMissing?: readonly string[];
+  /** A team preset: its options are taken as given (never asked); its locked options refuse other flag values. */
+  readonly preset?: PresetChoices | undefined;
 }
 
 const QUESTIONS = {
@@ -57,8 +60,10 @@ const QUESTIONS = {
   rateLimitStore: 'Where are rate-limit counters kept?',
 } as const;
 
-export async function resolveSpec(input: SpecInput, ctx: ResolveContext): Promise<ProjectSpec> {
+export async function resolveSpec(flags: SpecInput, ctx: ResolveContext): Promise<ProjectSpec> {
   const { catalog } = ctx;
+  // `flags` is what the command line said; `input` adds the preset's values (flags win unless locked).
+  const input = applyPresetOptions(flags, ctx.preset);
   const missing: string[] = [...(ctx.alreadyMissing ?? [])];
 
   // Every given value is checked against the catalog before anything is asked.
@@ -91,12 +96,12 @@ export async function resolveSpec(input: SpecInput, ctx: ResolveContext): Promis
 
   const transport = await decide('transport', '--transport', input.transport, catalog.transports, PREFERRED_DEFAULTS.transport);
   const http = servesHttp(transport);
-  if (!http && input.auth !== undefined) {
+  if (!http && flags.auth !== undefined) {
     throw new CliError('USAGE', `--auth does not apply to --transport ${transport}: a stdio server is launched by its client and has no remote callers.`, {
       hint: 'Drop --auth, or choose --transport http or both.',
     });
   }
-  if (!http && input.rateLimitStore !== undefined) {
+  if (!http && flags.rateLimitStore !== undefined) {
     throw new CliError('USAGE', `--rate-limit-store does not apply to --transport ${transport}: one stdio process serves one client.`, {
       hint: 'Drop --rate-limit-store, or choose --transport http or both.',
     });

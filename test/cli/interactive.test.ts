@@ -1,7 +1,7 @@
 // The questions, answered for real in a pseudo-terminal (util-linux `script`), as a person would:
 // only open values are asked, answers land in the spec, Ctrl-C at a question leaves nothing.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,32 @@ describe('interactive questions', () => {
     expect(screen).not.toContain('authenticate');
     expect(screen).not.toContain('Which database');
     expect(existsSync(path.join(cwd, 'flagged', 'secure-mcp.json'))).toBe(true);
+  }, 30_000);
+
+  it("a team preset's options are not asked (locked or not); only what it leaves open is", async () => {
+    writeFileSync(path.join(cwd, 'acme.json'), JSON.stringify({ name: 'acme-mcp', version: '1.0.0', options: { transport: 'http', auth: 'oauth', storage: 'none' }, locked: ['transport', 'auth'] }));
+    const { code, screen } = await converse(['preset-srv', '--preset', './acme.json', '--no-install', '--no-git'], [
+      ['Which tools should the server start with?', KEYS.enter],
+      ['Where are rate-limit counters kept?', KEYS.enter],
+    ]);
+    expect(code, screen).toBe(0);
+    expect(screen).toContain('Preset acme-mcp@1.0.0 from file');
+    expect(screen).not.toContain('How will clients reach the server?');
+    expect(screen).not.toContain('How do HTTP clients authenticate?');
+    expect(screen).not.toContain('Which database');
+    const manifest = JSON.parse(readFileSync(path.join(cwd, 'preset-srv', 'secure-mcp.json'), 'utf8'));
+    expect(manifest.spec).toMatchObject({ transport: 'http', auth: 'oauth', storage: 'none', tools: ['files'], rateLimitStore: 'memory' });
+    expect(manifest.preset).toMatchObject({ name: 'acme-mcp', locked: ['transport', 'auth'] });
+  }, 30_000);
+
+  it('preset init asks the open options and which to lock', async () => {
+    const { code, screen } = await converse(['preset', 'init', 'team.json', '--name', 'team-mcp', '--transport', 'stdio', '--storage', 'none'], [
+      ['Which tools should the server start with?', KEYS.enter],
+      ['Which options may projects made from this preset not change?', `${KEYS.space}${KEYS.enter}`], // lock the first: transport
+    ]);
+    expect(code, screen).toBe(0);
+    const preset = JSON.parse(readFileSync(path.join(cwd, 'team.json'), 'utf8'));
+    expect(preset).toMatchObject({ name: 'team-mcp', options: { transport: 'stdio', storage: 'none', tools: ['files'] }, locked: ['transport'] });
   }, 30_000);
 
   it('Ctrl-C at a question exits 130 and leaves nothing', async () => {

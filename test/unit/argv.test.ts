@@ -57,7 +57,11 @@ describe('parseCommand', () => {
   it('refuses two directories and reserved sub-command names', () => {
     expect(usageError(['a', 'b']).message).toContain('one directory');
     expect(usageError(['check']).hint).toContain('./check');
+    expect(usageError(['update']).hint).toContain('./update');
+    // preset is a sub-command (preset init), never a folder named "preset" unless written ./preset.
+    expect(usageError(['preset']).message).toContain('preset init');
     expect(usageError(['preset']).hint).toContain('./preset');
+    expect(usageError(['--yes', 'preset']).message).toContain('must come first');
     // add is a sub-command now, but only as the first argument: never a folder named "add".
     expect(usageError(['--yes', 'add']).message).toContain('must come first');
   });
