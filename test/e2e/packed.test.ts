@@ -124,10 +124,12 @@ describe('the packed package', () => {
       file === 'bin/create-secure-mcp.js' ||
       file === 'dist/bundle/create-secure-mcp.js' ||
       file === 'dist/generate/precompiled-templates.js' ||
+      file === 'schema/preset.schema.json' ||
       file.startsWith('templates/');
     expect(packed.filter((file) => !allowed(file))).toEqual([]);
     expect(packed).toContain('dist/bundle/create-secure-mcp.js');
     expect(packed).toContain('dist/generate/precompiled-templates.js');
+    expect(packed).toContain('schema/preset.schema.json');
     expect(packed.filter((file) => file.endsWith('.map') || file.endsWith('.d.ts') || file.endsWith('.tsbuildinfo'))).toEqual([]);
     // Every template of the copy that was packed, and nothing else under templates/.
     const templates = listFiles(path.join(work, 'repo', 'templates')).map((file) => `templates/${file}`);
@@ -188,6 +190,20 @@ describe('the packed package', () => {
     expect(readFileSync(path.join(projects.create, 'src', 'tools', 'packed_tool.ts'), 'utf8')).toContain('defineTool');
     expect(existsSync(path.join(projects.create, 'test', 'tools', 'packed_tool.test.ts'))).toBe(true);
     expect(packed.filter((file) => file.startsWith('templates/add-tool/')).sort()).toEqual(['templates/add-tool/tool.test.ts.hbs', 'templates/add-tool/tool.ts.hbs']);
+  });
+
+  it('--preset and preset init run from the installed package: the shipped schema is found and ajv resolves from the install', () => {
+    const bin = path.join(installed, 'bin', 'create-secure-mcp.js');
+    const cwd = mkdtempSync(path.join(work, 'preset-'));
+    const init = spawnSync(process.execPath, [bin, 'preset', 'init', 'team.json', '--name', 'team-mcp', '--transport', 'stdio', '--storage', 'none', '--tools', 'files', '--lock', 'transport'], { cwd, env: offlineEnv, encoding: 'utf8', timeout: 120_000 });
+    expect(init.status, init.stderr).toBe(0);
+    const create = spawnSync(process.execPath, [bin, 'srv', '--preset', './team.json', '--no-install', '--no-git'], { cwd, env: offlineEnv, encoding: 'utf8', timeout: 120_000 });
+    expect(create.status, create.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(cwd, 'srv', 'secure-mcp.json'), 'utf8')).preset).toMatchObject({ name: 'team-mcp', locked: ['transport'] });
+    writeFileSync(path.join(cwd, 'bad.json'), JSON.stringify({ name: 'team-mcp', version: '1.0.0', options: { transport: 'pigeon' } }));
+    const bad = spawnSync(process.execPath, [bin, 'srv2', '--preset', './bad.json', '--yes'], { cwd, env: offlineEnv, encoding: 'utf8', timeout: 120_000 });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('/options/transport must be equal to one of the allowed values');
   });
 
   for (const [how, key] of [['npx create-secure-mcp', 'npx'], ['npm create secure-mcp', 'create']] as const) {
