@@ -5,7 +5,7 @@
 // Prints figures (medians, min, max, the ratio ours / create-vite); asserts nothing.
 // Build first (npm run build). Usage: node scripts/bench-create.mjs [runs per tool, default 10]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -143,6 +143,45 @@ for (const location of locations) measure(location);
   }
   console.log(`add tool (${os.tmpdir()})`);
   console.log(summary({ label: 'create-secure-mcp add tool <name> --yes (in a --no-install project)' }, addTimes));
+}
+
+// `check` on a large project: a --no-install project grown to 200 tools (one made by add tool, 199 copies
+// of it under new names, each registered in src/tools/index.ts), checked offline. Target: ≤ 2 s.
+{
+  const benchRoot = mkdtempSync(path.join(os.tmpdir(), 'csm-bench-check-'));
+  cleanups.push(() => rmSync(benchRoot, { recursive: true, force: true }));
+  const made = spawnSync(process.execPath, [ours.bin, 'big', '--yes', '--no-install', '--no-git'], { cwd: benchRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  const project = path.join(benchRoot, 'big');
+  const added = made.status === 0 ? spawnSync(process.execPath, [ours.bin, 'add', 'tool', 'bench_tool_0', '--yes'], { cwd: project, stdio: ['ignore', 'ignore', 'pipe'] }) : made;
+  if (added.status !== 0) {
+    console.error(`making the large project failed: ${added.stderr}`);
+    process.exit(1);
+  }
+  const toolText = readFileSync(path.join(project, 'src', 'tools', 'bench_tool_0.ts'), 'utf8');
+  const testText = readFileSync(path.join(project, 'test', 'tools', 'bench_tool_0.test.ts'), 'utf8');
+  const indexPath = path.join(project, 'src', 'tools', 'index.ts');
+  let index = readFileSync(indexPath, 'utf8');
+  for (let i = 1; i < 200; i++) {
+    const rename = (text) => text.replaceAll('bench_tool_0', `bench_tool_${i}`).replaceAll('benchTool0', `benchTool${i}`).replaceAll('BENCH_TOOL_0', `BENCH_TOOL_${i}`);
+    writeFileSync(path.join(project, 'src', 'tools', `bench_tool_${i}.ts`), rename(toolText));
+    writeFileSync(path.join(project, 'test', 'tools', `bench_tool_${i}.test.ts`), rename(testText));
+    index = index.replace(/^(.*benchTool0.*)$/gm, (line) => `${line}\n${rename(line)}`);
+  }
+  writeFileSync(indexPath, index);
+  const checkTimes = [];
+  for (let i = 0; i <= Math.min(runs, 5); i++) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [ours.bin, 'check', '--json', '--offline'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (result.status === 2 || result.status === null) {
+      console.error(`check failed to run (exit ${result.status}): ${result.stderr}`);
+      process.exit(1);
+    }
+    if (i > 0) checkTimes.push(ms);
+  }
+  const tools = readdirSync(path.join(project, 'src', 'tools')).filter((f) => f.startsWith('bench_tool_')).length;
+  console.log(`check (${os.tmpdir()})`);
+  console.log(summary({ label: `create-secure-mcp check --json --offline (a --no-install project with ${tools} added tools besides its own; target ≤ 2 s)` }, checkTimes));
 }
 
 const baseline = [];

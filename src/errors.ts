@@ -15,6 +15,7 @@ export type CliErrorCode =
   | 'TARGET_INVALID' // target path is not usable (a file, inside a template, …)
   | 'POST_STEP' // install / git failed after the project was written
   | 'CANCELLED' // the user cancelled a prompt
+  | 'COULD_NOT_RUN' // check: no such folder, bad flags — exit 2, kept apart from 1 (findings)
   | 'INTERNAL';
 
 export class CliError extends Error {
@@ -27,7 +28,7 @@ export class CliError extends Error {
     this.name = 'CliError';
     this.code = code;
     this.hint = options.hint;
-    this.exitCode = code === 'INTERNAL' ? EXIT.internal : code === 'CANCELLED' ? EXIT.interrupted : EXIT.user;
+    this.exitCode = code === 'INTERNAL' || code === 'COULD_NOT_RUN' ? EXIT.internal : code === 'CANCELLED' ? EXIT.interrupted : EXIT.user;
   }
 }
 

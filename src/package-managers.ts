@@ -23,6 +23,7 @@
  * - corepack is bundled with Node up to 24 (node:20-slim and node:22-slim images have it); from Node 25 on
  *   it must be installed first (`npm install --global corepack`).
  */
+import { GITHUB_ACTIONS, usesLine } from './github-actions.js';
 import type { PackageManager } from './options/options.js';
 
 /** A file the package manager needs in the generated project (e.g. `.yarnrc.yml`). */
@@ -84,6 +85,8 @@ export interface PackageManagerInfo {
   };
   /** GitHub Actions text. */
   readonly ci: {
+    /** The checkout step (SHA-pinned, credentials not kept), indented at 6 spaces. */
+    readonly checkout: string;
     /** Step lines for a `steps:` list indented at 6 spaces: the manager and Node (`${{ matrix.node }}`). */
     readonly setup: string;
     /** The install step's command line. */
@@ -103,12 +106,12 @@ export const PM_VERSIONS = {
   pnpmAudit: '11.28.10',
 } as const;
 
-/** Action pins: major tags, as the workflow's header explains. */
-const PIN = '# pin to a commit SHA for stronger guarantees';
+/** Every action is pinned to a full commit SHA, its tag in a comment (src/github-actions.ts). */
+const CHECKOUT = [`      - uses: ${usesLine(GITHUB_ACTIONS.checkout)}`, '        with:', '          persist-credentials: false'].join('\n');
 
 function setupNode(cache: string | undefined): string[] {
   return [
-    `      - uses: actions/setup-node@v6 ${PIN}`,
+    `      - uses: ${usesLine(GITHUB_ACTIONS.setupNode)}`,
     '        with:',
     '          node-version: ${{ matrix.node }}',
     ...(cache ? [`          cache: ${cache}`] : []),
@@ -157,6 +160,7 @@ function npm(): PackageManagerInfo {
       runtimeInstall: ['COPY package.json package-lock.json ./', 'RUN npm ci --omit=dev --no-audit --no-fund \\', ' && npm cache clean --force'].join('\n'),
     },
     ci: {
+      checkout: CHECKOUT,
       setup: setupNode('npm').join('\n'),
       install: 'npm ci --no-fund',
       audit,
@@ -200,8 +204,9 @@ function pnpm(): PackageManagerInfo {
       ].join('\n'),
     },
     ci: {
+      checkout: CHECKOUT,
       // action-setup reads the version from package.json "packageManager"; it must run before setup-node's cache.
-      setup: [`      - uses: pnpm/action-setup@v6 # reads the version from package.json "packageManager"; pin to a commit SHA for stronger guarantees`, ...setupNode('pnpm')].join('\n'),
+      setup: [`      - uses: ${usesLine(GITHUB_ACTIONS.pnpmSetup)}`, ...setupNode('pnpm')].join('\n'),
       install: 'pnpm install --frozen-lockfile',
       audit,
       auditStep: auditStep(audit, [
@@ -261,6 +266,7 @@ function yarn(): PackageManagerInfo {
       ].join('\n'),
     },
     ci: {
+      checkout: CHECKOUT,
       // No `cache: yarn`: setup-node would query the runner's global Yarn 1 before corepack is enabled.
       setup: [...setupNode(undefined), '      - name: Enable Yarn (corepack, version from package.json "packageManager")', '        run: corepack enable yarn'].join('\n'),
       install: 'yarn install --immutable',
@@ -307,7 +313,8 @@ function bun(): PackageManagerInfo {
       ].join('\n'),
     },
     ci: {
-      setup: [...setupNode(undefined), `      - uses: oven-sh/setup-bun@v2 ${PIN}`, '        with:', `          bun-version: ${version}`].join('\n'),
+      checkout: CHECKOUT,
+      setup: [...setupNode(undefined), `      - uses: ${usesLine(GITHUB_ACTIONS.setupBun)}`, '        with:', `          bun-version: ${version}`].join('\n'),
       install: 'bun install --frozen-lockfile',
       audit,
       auditStep: auditStep(audit, ['Bun asks the registry\'s bulk advisory endpoint about every package in bun.lock.']),

@@ -2,7 +2,8 @@
  * The project `check` reads, from disk or from memory (a rendered project in the generator's own tests).
  * Guards against a review that reads the wrong files: in a git repository it reads what git tracks or
  * would add (tracked, plus untracked files .gitignore does not exclude); elsewhere every file .gitignore
- * does not exclude. Dependencies and build output are never read, symbolic links are never followed
+ * does not exclude. Dependencies are never read; build output (dist/, build/, out/) only when there is no
+ * source anywhere else (a published package's dist is its code). Symbolic links are never followed
  * (a link out of the project cannot make check read a file outside it), and binaries and files over
  * 1 MiB are listed as skipped instead of read.
  */
@@ -14,8 +15,10 @@ import type { ProjectFile, ProjectView } from './types.js';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_FILES = 20_000;
-/** Folders never read: dependencies, build output, caches, VCS data. */
-const NEVER_READ = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', 'out', '.next', '.turbo', '.cache']);
+/** Folders never read: dependencies, caches, VCS data. */
+const NEVER_READ = new Set(['node_modules', '.git', 'coverage', '.next', '.turbo', '.cache']);
+/** Build output: skipped when the project has its sources elsewhere; read when it is all there is (a published package). */
+const BUILD_OUTPUT = new Set(['dist', 'build', 'out']);
 const SOURCE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 const NOT_SOURCE = /(?:\.d\.[cm]?ts$|\.(?:test|spec)\.[cm]?[jt]sx?$|^(?:test|tests|__tests__)\/|\/(?:test|tests|__tests__)\/)/;
 
@@ -34,7 +37,7 @@ export function projectFromFiles(entries: ReadonlyMap<string, string | Buffer>):
   const gitignore = parseIgnore(all.get('.gitignore'));
   const files = new Map<string, string>();
   for (const [file, text] of all) {
-    if (text === undefined || gitignore.ignores(file) || file.split('/').some((s) => NEVER_READ.has(s))) continue;
+    if (text === undefined || gitignore.ignores(file) || file.split('/').some((s) => NEVER_READ.has(s) || BUILD_OUTPUT.has(s))) continue;
     files.set(file, text);
   }
   return view(undefined, files, skipped, all, false);
@@ -45,13 +48,13 @@ export function loadProject(root: string): ProjectView {
   const absolute = path.resolve(root);
   if (!lstatSync(absolute).isDirectory()) throw new Error(`${absolute} is not a folder`);
   const listed = gitFiles(absolute);
-  const candidates = listed ?? walk(absolute);
   const gitignore = parseIgnore(readSmall(path.join(absolute, '.gitignore')));
+  const candidates = (listed ?? walk(absolute)).filter((file) => !file.split('/').some((s) => NEVER_READ.has(s)) && (listed !== undefined || !gitignore.ignores(file)));
+  const outsideBuild = candidates.filter((file) => !file.split('/').some((s) => BUILD_OUTPUT.has(s)));
+  const readBuild = !outsideBuild.some((file) => SOURCE.test(file));
   const files = new Map<string, string>();
   const skipped = new Map<string, string>();
-  for (const file of candidates) {
-    if (file.split('/').some((s) => NEVER_READ.has(s))) continue;
-    if (listed === undefined && gitignore.ignores(file)) continue;
+  for (const file of readBuild ? candidates : outsideBuild) {
     if (files.size + skipped.size >= MAX_FILES) {
       skipped.set(file, `more than ${MAX_FILES} files`);
       continue;

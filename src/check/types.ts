@@ -4,6 +4,7 @@
  * evidence; it never prints, never exits and never throws for code it does not understand (the runner
  * turns a throw into `could-not-run` for that item, never a pass).
  */
+import type { PresetChoices } from '../presets/apply-options.js';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -65,7 +66,8 @@ export interface ProjectFile {
 /**
  * The project as the rules see it. `files` holds every file a reviewer would read — on disk: tracked
  * files in a git repository, else every file not ignored by the project's .gitignore — except
- * dependencies and build output (node_modules/, dist/, build/, coverage/, .git/), binaries and files
+ * dependencies (node_modules/), .git/, caches, build output (dist/, build/, out/ — read only when the
+ * project has no source elsewhere, as in a published package), binaries and files
  * over 1 MiB (listed in `skipped`). Ignored files such as .env are NOT in `files`; `exists` answers for them.
  */
 export interface ProjectView {
@@ -98,7 +100,7 @@ export interface CheckContext {
   /** Runs a command in the project (no shell); absent for a project in memory. */
   readonly exec?: (command: string, args: readonly string[], options?: { timeoutMs?: number; env?: NodeJS.ProcessEnv }) => Promise<ExecResult>;
   /** Locks of the team preset given by --preset (checked against the project's recorded spec). */
-  readonly preset?: { readonly name: string; readonly version: string; readonly options: Readonly<Record<string, unknown>>; readonly locked: readonly string[] } | undefined;
+  readonly preset?: PresetChoices | undefined;
 }
 
 export interface ExecResult {

@@ -54,10 +54,22 @@ export const PRESET_INIT_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Sub-commands that later releases add; reserved so `create-secure-mcp check` never makes a folder "check". */
-const RESERVED_COMMANDS = ['check', 'update'] as const;
+/** Flags of `create-secure-mcp check [directory]` (DESIGN.md §3). */
+export const CHECK_FLAGS = {
+  json: { type: 'boolean' },
+  sarif: { type: 'boolean' },
+  'fail-on': { type: 'string' },
+  url: { type: 'string' },
+  offline: { type: 'boolean' },
+  'audit-key': { type: 'string' },
+  preset: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Sub-commands that later releases add; reserved so `create-secure-mcp update` never makes a folder "update". */
+const RESERVED_COMMANDS = ['update'] as const;
 /** Sub-commands of this release: only as the first argument. */
-const COMMANDS = ['add', 'preset'] as const;
+const COMMANDS = ['add', 'preset', 'check'] as const;
 
 /** What `add tool` was given; unvalidated strings (src/commands/add-tool.ts checks them). */
 export interface AddToolInput {
@@ -73,6 +85,20 @@ export interface AddToolInput {
 
 export type Command =
   | { kind: 'help' }
+  | { kind: 'check-help' }
+  | {
+      kind: 'check';
+      /** The project folder; undefined: the current one. */
+      directory: string | undefined;
+      format: 'table' | 'json' | 'sarif';
+      failOn: 'warn' | 'fail';
+      /** --url: a running server's MCP endpoint for the live checks. */
+      url: string | undefined;
+      offline: boolean;
+      auditKey: string | undefined;
+      /** --preset: the current team preset whose locks the project must still hold. */
+      preset: string | undefined;
+    }
   | { kind: 'add-tool-help' }
   | { kind: 'preset-init-help' }
   | {
@@ -111,6 +137,7 @@ export type Command =
 export function parseCommand(argv: readonly string[]): Command {
   if (argv[0] === 'add') return parseAdd(argv.slice(1));
   if (argv[0] === 'preset') return parsePreset(argv.slice(1));
+  if (argv[0] === 'check') return parseCheck(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: CREATE_FLAGS, allowPositionals: true, strict: true });
@@ -123,7 +150,7 @@ export function parseCommand(argv: readonly string[]): Command {
 
   const first = positionals[0];
   if (first !== undefined && (COMMANDS as readonly string[]).includes(first)) {
-    throw new CliError('USAGE', `"${first}" must come first: create-secure-mcp ${first === 'add' ? 'add tool <name>' : 'preset init [file]'} [options].`, {
+    throw new CliError('USAGE', `"${first}" must come first: create-secure-mcp ${first === 'add' ? 'add tool <name>' : first === 'check' ? 'check [directory]' : 'preset init [file]'} [options].`, {
       hint: `To create a project in a folder named ${first}, pass ./${first}.`,
     });
   }
@@ -238,6 +265,37 @@ function parsePreset(argv: readonly string[]): Command {
     },
     lock: values.lock === undefined ? undefined : splitList(values.lock),
     yes: values.yes === true,
+  };
+}
+
+/** check's own errors exit 2 ("could not run"), so CI can tell a bad invocation from findings (exit 1). */
+function parseCheck(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: CHECK_FLAGS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const usage = translateParseError(error, Object.keys(CHECK_FLAGS));
+    throw new CliError('COULD_NOT_RUN', usage.message, { hint: usage.hint ?? 'See create-secure-mcp check --help.' });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'check-help' };
+  const refuse = (message: string, hint: string): never => {
+    throw new CliError('COULD_NOT_RUN', message, { hint });
+  };
+  if (positionals.length > 1) refuse(`check takes one directory, got ${positionals.length}: ${positionals.join(' ')}.`, 'Quote a path that contains spaces.');
+  if (values.json && values.sarif) refuse('--json and --sarif exclude each other.', 'Pass one of them.');
+  const failOn = values['fail-on'] ?? 'fail';
+  if (failOn !== 'warn' && failOn !== 'fail') refuse(`Unknown value "${failOn}" for --fail-on.`, 'Choose warn or fail.');
+  if (values['audit-key'] !== undefined && values['audit-key'].trim() === '') refuse('--audit-key is empty.', 'Pass the key, or leave the flag out (AUDIT_HMAC_KEY or the project\'s .env is used).');
+  return {
+    kind: 'check',
+    directory: positionals[0],
+    format: values.json ? 'json' : values.sarif ? 'sarif' : 'table',
+    failOn: failOn as 'warn' | 'fail',
+    url: values.url,
+    offline: values.offline === true,
+    auditKey: values['audit-key'],
+    preset: values.preset,
   };
 }
 

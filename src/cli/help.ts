@@ -25,6 +25,7 @@ Usage
   npm create secure-mcp@latest [directory] -- [options]
   create-secure-mcp add tool <name> [options]   add a tool to a generated project (add tool --help)
   create-secure-mcp preset init [file]          write a team preset (preset init --help)
+  create-secure-mcp check [directory]           review a project against the security checklist (check --help)
 
 Project
 ${table([
@@ -132,5 +133,36 @@ Examples
   create-secure-mcp add tool search_tickets --yes
   create-secure-mcp add tool purge_drafts --destructive --storage --scopes drafts:write -y
   create-secure-mcp add tool get_weather --yes --dry-run --dir ./my-server
+`;
+}
+
+export function checkHelpText(version: string): string {
+  return `create-secure-mcp ${version}
+Review an MCP server project (made by create-secure-mcp or not) against the security checklist: secrets,
+config, tool schemas, scopes and annotations, injection, sandbox and SSRF guard, HTTP controls, stdio
+hygiene, the audit log, dependencies, the container image and CI workflows. Nothing is written.
+
+Usage
+  create-secure-mcp check [directory] [options]      directory: default the current folder
+
+Options
+${table([
+  ['--json', 'machine-readable report with the stable item ids (SMCP-…)'],
+  ['--sarif', 'SARIF 2.1.0, for GitHub code scanning'],
+  ['--fail-on <warn|fail>', 'exit 1 on failures (fail, the default) or also on warnings and checks that could not run'],
+  ['--url <endpoint>', 'also probe a running server, e.g. http://127.0.0.1:3000/mcp (about 10 bounded requests)'],
+  ['--offline', 'no network: the dependency audit reports "could not run"'],
+  ['--audit-key <key>', "verify the audit chain with this key (default: AUDIT_HMAC_KEY, else the project's .env)"],
+  ['--preset <preset>', "the team preset whose locked options the project must still hold"],
+  ['-h, --help', 'show this help'],
+])}
+
+Each item is pass, fail, warn, not applicable, or could not run (never counted as a pass).
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 could not run (no such folder, bad flags).
+
+Examples
+  create-secure-mcp check
+  create-secure-mcp check ./my-server --sarif > check.sarif
+  create-secure-mcp check --url http://127.0.0.1:3000/mcp --fail-on warn
 `;
 }

@@ -52,6 +52,16 @@ async function main(argv: readonly string[]): Promise<number> {
       ui.out(helpText(version));
       return EXIT.ok;
     }
+    if (command.kind === 'check-help') {
+      const { checkHelpText } = await import('./help.js');
+      ui.out(checkHelpText(version));
+      return EXIT.ok;
+    }
+    if (command.kind === 'check') {
+      // Never asks anything: a review runs the same in a terminal and in CI.
+      const { checkProject } = await import('../commands/check.js');
+      return await checkProject(command, { ui, cwd: process.cwd(), env: process.env, generatorVersion: version, now: new Date() });
+    }
     if (command.kind === 'preset-init-help') {
       const { presetInitHelpText } = await import('./help.js');
       ui.out(presetInitHelpText(version));

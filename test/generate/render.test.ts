@@ -6,6 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { projectFromFiles } from '../../src/check/project-view.js';
+import { ALL_RULES } from '../../src/check/rules/index.js';
+import { runCheck } from '../../src/check/run-check.js';
 import { FEATURES } from '../../src/features/index.js';
 import { planProject } from '../../src/generate/plan.js';
 import { renderPlan } from '../../src/generate/render.js';
@@ -172,6 +175,12 @@ describe.each(specs.map((spec) => [specLabel(spec), spec] as const))('%s', (_lab
     const p = project(spec);
     const pm = packageManagerInfo(spec.packageManager);
     expect(text(p, 'README.md')).toContain(pm.run('test'));
+  });
+
+  it('passes create-secure-mcp check with no failure (in memory: offline, not installed)', async () => {
+    const p = project(spec);
+    const report = await runCheck(projectFromFiles(new Map([...p.files].map(([name, file]) => [name, file.content]))), { now: new Date('2026-12-02T00:00:00Z'), offline: true, auditKey: undefined }, ALL_RULES, '0.0.0-test');
+    expect(report.items.filter((item) => item.status === 'fail').map((item) => `${item.id}: ${item.message} ${JSON.stringify(item.evidence.slice(0, 2))}`)).toEqual([]);
   });
 });
 

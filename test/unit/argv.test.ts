@@ -56,7 +56,7 @@ describe('parseCommand', () => {
 
   it('refuses two directories and reserved sub-command names', () => {
     expect(usageError(['a', 'b']).message).toContain('one directory');
-    expect(usageError(['check']).hint).toContain('./check');
+    expect(usageError(['--yes', 'check']).message).toContain('must come first: create-secure-mcp check [directory]');
     expect(usageError(['update']).hint).toContain('./update');
     // preset is a sub-command (preset init), never a folder named "preset" unless written ./preset.
     expect(usageError(['preset']).message).toContain('preset init');
@@ -64,6 +64,21 @@ describe('parseCommand', () => {
     expect(usageError(['--yes', 'preset']).message).toContain('must come first');
     // add is a sub-command now, but only as the first argument: never a folder named "add".
     expect(usageError(['--yes', 'add']).message).toContain('must come first');
+  });
+
+  it('reads check [directory] and its flags; its own errors exit 2 (could not run), apart from findings (1)', () => {
+    expect(parseCommand(['check'])).toEqual({ kind: 'check', directory: undefined, format: 'table', failOn: 'fail', url: undefined, offline: false, auditKey: undefined, preset: undefined });
+    expect(parseCommand(['check', 'srv', '--sarif', '--fail-on', 'warn', '--url', 'http://127.0.0.1:3000/mcp', '--offline', '--preset', './p.json'])).toMatchObject({ directory: 'srv', format: 'sarif', failOn: 'warn', url: 'http://127.0.0.1:3000/mcp', offline: true, preset: './p.json' });
+    expect(parseCommand(['check', '-h'])).toEqual({ kind: 'check-help' });
+    for (const args of [['check', 'a', 'b'], ['check', '--json', '--sarif'], ['check', '--fail-on', 'never'], ['check', '--bogus']]) {
+      let error: unknown;
+      try {
+        parseCommand(args);
+      } catch (e) {
+        error = e;
+      }
+      expect((error as { exitCode?: number }).exitCode, args.join(' ')).toBe(2);
+    }
   });
 
   it('reads add tool <name> and its flags', () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_MANAGERS } from '../../src/options/options.js';
 import { packageManagerInfo, PM_VERSIONS } from '../../src/package-managers.js';
+import { GITHUB_ACTIONS } from '../../src/github-actions.js';
 
 const ALL = PACKAGE_MANAGERS.map((choice) => choice.value);
 const npm = packageManagerInfo('npm');
@@ -125,16 +126,23 @@ describe('package managers', () => {
     }
   });
 
-  it('CI setup text is YAML step lines at 6 spaces, actions on major tags, Node from the matrix', () => {
+  it('CI setup text is YAML step lines at 6 spaces, actions pinned to commit SHAs (tag in a comment), Node from the matrix', () => {
     for (const pm of ALL) {
-      const { setup, auditStep } = packageManagerInfo(pm).ci;
-      for (const text of [setup, auditStep]) {
+      const { checkout, setup, auditStep } = packageManagerInfo(pm).ci;
+      for (const text of [checkout, setup, auditStep]) {
         expect(text.split('\n')[0]).toMatch(/^ {6}- /);
         for (const line of text.split('\n')) expect(line).toMatch(/^ {6}(- | {2}\S| {4}\S)/);
       }
-      expect(setup).toContain('actions/setup-node@v6');
+      expect(checkout).toContain(`actions/checkout@${GITHUB_ACTIONS.checkout.sha} # ${GITHUB_ACTIONS.checkout.tag}`);
+      expect(checkout).toContain('persist-credentials: false');
+      expect(setup).toContain(`actions/setup-node@${GITHUB_ACTIONS.setupNode.sha} # v6.`);
       expect(setup).toContain('node-version: ${{ matrix.node }}');
-      for (const uses of setup.matchAll(/uses: (\S+)/g)) expect(uses[1]).toMatch(/@v\d+$/);
+      const uses = [...`${checkout}\n${setup}`.matchAll(/uses: (\S+)(.*)$/gm)];
+      expect(uses.length).toBeGreaterThan(1);
+      for (const [, ref, rest] of uses) {
+        expect(ref).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+        expect(rest).toMatch(/^ # v\d+\.\d+\.\d+$/);
+      }
     }
     // pnpm/action-setup comes before setup-node (whose pnpm cache needs pnpm) and takes the version from package.json.
     expect(pnpm.ci.setup.indexOf('pnpm/action-setup@')).toBeLessThan(pnpm.ci.setup.indexOf('actions/setup-node@'));

@@ -188,6 +188,14 @@ describe('connection loss under the real guard', () => {
     expect(failed.isError).toBe(true);
     expect(textOf(failed)).toMatch(/^Internal error \(ref [0-9a-f-]{36}\)$/);
     await admin.query('rollback');
+    // Every terminated backend has exited (a busy machine may take a moment), so the pool has seen its idle
+    // connections close: the next call opens a fresh one instead of racing a backend that is still dying.
+    for (let i = 0; i < 100; i++) {
+      const others = await admin.query('select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      if ((others.rows[0] as { n: number }).n === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 50));
 
     const next = await server.client.callTool({ name: 'probe_add', arguments: { title: 'third' } });
     expect(next.isError, textOf(next)).toBeFalsy();
