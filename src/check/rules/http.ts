@@ -190,7 +190,8 @@ const transportSecurity: Rule = {
       const refusal = first(project, 'src/config/http.ts', /!\s*loopback\s*\)[\s\S]*?!tls\s*&&\s*trustProxy\.length\s*===\s*0/);
       const defaultHost = first(project, 'src/config/http.ts', /env\[\s*['"]HOST['"]\s*\][^\n]*\|\|\s*['"]127\.0\.0\.1['"]/);
       if (refusal === undefined || defaultHost === undefined) return result('fail', refusal === undefined ? 'src/config/http.ts no longer refuses a non-loopback HOST without TLS or TRUST_PROXY' : 'the default HOST is no longer 127.0.0.1 in src/config/http.ts', [refusal, defaultHost]);
-      return result('pass', 'loopback by default; a non-loopback HOST needs TLS_CERT_FILE/TLS_KEY_FILE or TRUST_PROXY (config refuses to start otherwise)', [defaultHost, refusal]);
+      const tlsLine = first(project, 'src/config/http.ts', /!tls\s*&&\s*trustProxy\.length\s*===\s*0/);
+      return result('pass', 'loopback by default; a non-loopback HOST needs TLS_CERT_FILE/TLS_KEY_FILE or TRUST_PROXY (config refuses to start otherwise)', [defaultHost, tlsLine ?? refusal]);
     }
     const sources = project.sources();
     const tls = findAll(project, TLS);
