@@ -49,7 +49,7 @@ const PATTERNS: readonly Pattern[] = [
 const SECRET_NAME = /(?:secret|token|passw(?:or)?d|passwd|pwd|api[-_]?key|private[-_]?key|client[-_]?secret|auth|credential|access[-_]?key|signing[-_]?key|hmac[-_]?key|session[-_]?key|encryption[-_]?key|bearer)/i;
 /** Names that describe a secret without holding it (keyId, tokenHash, TLS_KEY_FILE). */
 const NOT_A_SECRET_NAME = /(?:id|ids|hash|hashed|digest|fingerprint|redact\w*|name|names|url|uri|endpoint|header|path|file|dir|env|var|length|len|size|count|max|min|ttl|expir\w*|type|prefix|suffix|scope|scopes|mode|pattern|regex|hint|label|field|kind|method|format|version|issuer|audience|metadata|strategy|provider|required|enabled|error|message)$/i;
-const ENV_LIKE_FILE = /(?:^|\/)(?:\.env[\w.-]*|[^/]*\.(?:ya?ml|ini|properties|toml|conf|cfg)|Dockerfile[\w.-]*|[^/]*\.dockerfile)$/i;
+const ENV_LIKE_FILE = /(?:^|\/)(?:\.env[\w.-]*|[^/]*\.env|\.npmrc|[^/]*\.(?:ya?ml|ini|properties|toml|conf|cfg)|Dockerfile[\w.-]*|[^/]*\.dockerfile)$/i;
 
 const ASSIGN = /([A-Za-z_$][\w$.-]{0,80})["']?\s*(?::|=|:=)\s*(?:(['"`])([^'"`\n\\]{20,500})\2|([^\s'"`,;#]{20,500}))/g;
 

@@ -63,14 +63,17 @@ export function findTools(project: ProjectView): ToolScan {
     cover(m.file, { start: m.index, end: call.close + 1 });
   }
 
-  for (const m of findInCode(sources, /\.\s*registerTool\s*\(/)) {
+  for (const m of findInCode(sources, /\.\s*registerTool(?:Task)?\s*\(/)) {
     const code = masked(m.file);
     const call = callAt(code, m.index, m.index + m.match[0].length - 1);
-    const [nameArg, config, handler] = call.args;
+    const [nameArg, configArg, handler] = call.args;
     if (nameArg === undefined) continue;
+    // registerTool(name, config, handler) with `const name = '…'; const config = { … }` in the same file.
+    const nameSpan = resolve(code, nameArg);
+    const config = configArg === undefined ? undefined : resolve(code, configArg);
     const configProps = config !== undefined && code[config.start] === '{' ? objectProps(code, m.file.text, config.start) : undefined;
     const forwards = configProps === undefined || [...configProps.values()].some((p) => ['inputSchema', 'description'].includes(p.key) && /^[\w$]+\s*(?:\?\.|\.)\s*[\w$]+$/.test(code.slice(p.value.start, p.value.end).trim()));
-    if (forwards && !isLiteral(code, nameArg)) {
+    if (forwards && !isLiteral(code, nameSpan)) {
       generic.push({ file: m.file, index: m.index });
       continue;
     }
@@ -116,7 +119,7 @@ export function findTools(project: ProjectView): ToolScan {
     if (!props.has('name')) continue;
     const close = props.get('inputSchema');
     const end = [...props.values()].reduce((e, p) => Math.max(e, p.span.end), close?.span.end ?? open);
-    tools.push(fromProps(m.file, code, 'raw', open, { start: open, end: end + 1 }, props));
+    tools.push(fromProps(m.file, code, 'raw', props.get('name')?.span.start ?? open, { start: open, end: end + 1 }, props));
   }
 
   const scan = { tools, generic };

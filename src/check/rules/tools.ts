@@ -217,7 +217,19 @@ function resolveText(tool: FoundTool, span: Span): string {
 }
 
 const DESTRUCTIVE_NAME = /(?:^|[^a-z])(?:delete|remove|purge|drop|destroy|truncate|wipe|overwrite|erase|unlink|rm)(?:$|[^a-z])|^(?:delete|remove|purge|drop|destroy|truncate|wipe|overwrite|erase)/i;
-const DESTRUCTIVE_CODE = /\.\s*delete\s*\(|(?<![\w$])(?:unlink|unlinkSync|rm|rmSync|rmdir|rmdirSync|deleteFrom|dropTable|truncate|truncateSync)\s*\(/;
+const DESTRUCTIVE_CODE = /([\w$)\]]*)\s*\.\s*delete\s*\(|(?<![\w$])(?:unlink|unlinkSync|rm|rmSync|rmdir|rmdirSync|deleteFrom|dropTable|truncate|truncateSync)\s*\(/;
+/** `.delete(` on an in-memory bookkeeping collection (a Map or Set of clients, timers, states…) deletes no data. */
+const COLLECTION = /(?:map|set|cache|states?|clients?|sessions?|pending|timers?|listeners?|subscri\w*|handlers?|waiters?|inflight|seen|tasks?|requests?|elicitations?|registry|keys|ids|controllers?|queue|watchers?)$/i;
+
+function destructiveCall(code: string): RegExpExecArray | null {
+  const re = new RegExp(DESTRUCTIVE_CODE.source, 'g');
+  for (let m = re.exec(code); m !== null; m = re.exec(code)) {
+    if (m[1] !== undefined && m[0].includes('.') && /delete\s*\($/.test(m[0]) && COLLECTION.test(m[1])) continue;
+    return m;
+  }
+  return null;
+}
+
 const DESTRUCTIVE_SQL = /\b(?:DELETE\s+FROM|DROP\s+(?:TABLE|DATABASE|SCHEMA)|TRUNCATE\s+(?:TABLE\s+)?\w)/;
 const WRITE_CODE = /(?<![\w$])(?:writeFile|writeFileSync|appendFile|appendFileSync|insertInto|updateTable|deleteFrom|unlink|unlinkSync|rm|rmSync|mkdir|mkdirSync|rename|renameSync|createWriteStream)\s*\(/;
 const WRITE_SQL = /\b(?:INSERT\s+INTO|UPDATE\s+[\w".]+\s+SET|DELETE\s+FROM|DROP\s+TABLE|ALTER\s+TABLE|CREATE\s+TABLE)\b/;
@@ -249,7 +261,7 @@ const TOOL_004: Rule = {
     const problems: string[] = [];
     for (const tool of tools as FoundTool[]) {
       const { code, sqlText, start } = handlerText(tool);
-      const destructiveIn = DESTRUCTIVE_CODE.exec(code) ?? DESTRUCTIVE_SQL.exec(sqlText);
+      const destructiveIn = destructiveCall(code) ?? DESTRUCTIVE_SQL.exec(sqlText);
       const byName = tool.name !== undefined && DESTRUCTIVE_NAME.test(tool.name);
       const destructive = hint(tool, 'destructiveHint');
       const readOnly = hint(tool, 'readOnlyHint');
@@ -273,8 +285,8 @@ const TOOL_004: Rule = {
 };
 
 // Zero-width, bidi controls, word joiners / invisible operators, BOM, tag characters.
-const HIDDEN = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|\uDB40[\uDC00-\uDC7F]/u;
-const HIDDEN_G = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|\uDB40[\uDC00-\uDC7F]/gu;
+const HIDDEN = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u{E0000}-\u{E007F}]/u;
+const HIDDEN_G = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u{E0000}-\u{E007F}]/gu;
 const MARKUP = /<!--|<\/?\s*(?:important|system|instructions?|secret|hidden|admin|sudo|prompt)\b[^>]{0,100}>/i;
 
 /** Whether an expression (masked code) is built from data: interpolates or concatenates non-constants. */
