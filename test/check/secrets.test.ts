@@ -6,14 +6,16 @@ import { RULES as CODE } from '../../src/check/rules/code.js';
 import { RULES as SECRETS } from '../../src/check/rules/secrets.js';
 import { RULES as TOOLS } from '../../src/check/rules/tools.js';
 import type { Outcome, Rule } from '../../src/check/types.js';
-import { changed, outcome, renderedFiles } from '../support/check-fixtures.js';
+import { changed, offlineContext, outcome, renderedFiles, view } from '../support/check-fixtures.js';
 
 const ALL: readonly Rule[] = [...SECRETS, ...CODE, ...TOOLS];
 const rule = (id: string): Rule => ALL.find((r) => r.id === id) as Rule;
 
+/** Every rule on one view of the project (as the runner does: per-file caches are shared). */
 async function statuses(files: ReadonlyMap<string, Buffer | string>): Promise<Map<string, Outcome>> {
+  const project = view(files);
   const out = new Map<string, Outcome>();
-  for (const r of ALL) out.set(r.id, await outcome(r, files));
+  for (const r of ALL) out.set(r.id, await r.run(project, offlineContext()));
   return out;
 }
 const failing = (o: Map<string, Outcome>): string[] => [...o].filter(([, x]) => x.status === 'fail').map(([id]) => id);
@@ -100,6 +102,16 @@ describe('SMCP-SECRET-001 secret literals', () => {
     ]);
     const o = await outcome(rule('SMCP-SECRET-001'), files);
     expect(o.status, JSON.stringify(o.evidence)).toBe('pass');
+  });
+
+  it('never repeats a secret in evidence, even a short punctuated one', async () => {
+    const secret = ['Tr0ub4dor', '&3xyzPQ!!', 'aa-Zq'].join(''); // built here: this file holds no secret-looking literal
+    const o = await outcome(rule('SMCP-SECRET-001'), new Map([['src/db.ts', `export const dbPassword = '${secret}';\n`]]));
+    expect(o.status).toBe('fail');
+    expect(JSON.stringify(o)).not.toContain(secret);
+    const d = await outcome(rule('SMCP-SECRET-002'), new Map([['src/db.ts', `const p = process.env.DB_PASSWORD || '${secret}';\n`]]));
+    expect(d.status).toBe('fail');
+    expect(JSON.stringify(d)).not.toContain(secret);
   });
 
   it('does not read git-ignored files such as .env', async () => {

@@ -8,7 +8,7 @@
  * literals become spaces (their quotes stay), template text becomes spaces while `${…}` expressions
  * stay as code. So an index in the masked text is the same line and column in the file.
  */
-import { lineOf, lineText } from '../source-scan.js';
+import { lineText } from '../source-scan.js';
 import type { Evidence, ProjectFile } from '../types.js';
 
 const REGEX_BEFORE = new Set(['(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '+', '-', '*', '%', '<', '>', '~', '^', '']);
@@ -137,24 +137,42 @@ export function maskCode(text: string, keepLiterals = false): string {
 
 const OPEN: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
-/** Index of the bracket closing the one at `open` in masked code, or -1 (unbalanced). */
-export function matchBracket(code: string, open: number): number {
-  const stack: string[] = [];
-  for (let i = open; i < code.length; i++) {
-    const c = code[i] as string;
-    if (c === '(' || c === '[' || c === '{') stack.push(OPEN[c] as string);
-    else if (c === ')' || c === ']' || c === '}') {
-      if (stack.pop() !== c) return -1;
-      if (stack.length === 0) return i;
+/** Every bracket pair of a masked text, found in one pass (a closer that does not match the open bracket is ignored). */
+const pairCache = new Map<string, Int32Array>();
+function bracketPairs(code: string): Int32Array {
+  const hit = pairCache.get(code);
+  if (hit !== undefined) return hit;
+  const pairs = new Int32Array(code.length).fill(-1);
+  const stack: number[] = [];
+  for (let i = 0; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) stack.push(i);
+    else if (c === 41 || c === 93 || c === 125) {
+      const top = stack[stack.length - 1];
+      if (top === undefined) continue;
+      const want = code.charCodeAt(top) === 40 ? 41 : code.charCodeAt(top) === 91 ? 93 : 125;
+      if (want !== c) continue;
+      stack.pop();
+      pairs[top] = i;
+      pairs[i] = top;
     }
   }
-  return -1;
+  if (pairCache.size >= 8) pairCache.delete(pairCache.keys().next().value as string);
+  pairCache.set(code, pairs);
+  return pairs;
+}
+
+/** Index of the bracket closing the one at `open` in masked code, or -1 (unbalanced). */
+export function matchBracket(code: string, open: number): number {
+  if (open < 0 || open >= code.length) return -1;
+  const close = bracketPairs(code)[open] ?? -1;
+  return close > open ? close : -1;
 }
 
 /** Index of the innermost unclosed `{` before `index` in masked code, or -1. */
 export function enclosingBrace(code: string, index: number): number {
   let depth = 0;
-  for (let i = index - 1; i >= 0; i--) {
+  for (let i = index - 1; i >= 0 && index - i < 100_000; i--) {
     const c = code[i];
     if (c === '}' || c === ')' || c === ']') depth++;
     else if (c === '(' || c === '[') depth = Math.max(0, depth - 1);
@@ -175,21 +193,27 @@ export interface Span {
 /** Top-level comma-separated parts of code[start, end) (an argument list's or object's inside), trimmed. */
 export function splitTopLevel(code: string, start: number, end: number): Span[] {
   const parts: Span[] = [];
-  let depth = 0;
+  const pairs = bracketPairs(code);
   let from = start;
-  for (let i = start; i <= end; i++) {
-    const c = i === end ? ',' : code[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth <= 0) {
-      let s = from;
-      let e = i;
-      while (s < e && /\s/.test(code[s] as string)) s++;
-      while (e > s && /\s/.test(code[e - 1] as string)) e--;
-      if (e > s) parts.push({ start: s, end: e });
+  const push = (to: number): void => {
+    let s = from;
+    let e = to;
+    while (s < e && /\s/.test(code[s] as string)) s++;
+    while (e > s && /\s/.test(code[e - 1] as string)) e--;
+    if (e > s) parts.push({ start: s, end: e });
+  };
+  for (let i = start; i < end; i++) {
+    const c = code[i];
+    if (c === '(' || c === '[' || c === '{') {
+      const close = pairs[i] ?? -1;
+      if (close > i && close < end) i = close;
+    } else if (c === ',') {
+      push(i);
       from = i + 1;
+      if (parts.length > 1000) return parts;
     }
   }
+  push(end);
   return parts;
 }
 
@@ -206,7 +230,7 @@ export interface Call {
 /** The call whose `(` is at `open`. */
 export function callAt(code: string, index: number, open: number): Call {
   const matched = matchBracket(code, open);
-  const close = matched === -1 ? Math.min(code.length, open + 20_000) : matched;
+  const close = matched === -1 ? Math.min(code.length, open + 2_000) : matched;
   return { index, open, close, args: splitTopLevel(code, open + 1, close) };
 }
 
@@ -241,7 +265,22 @@ export function objectProps(code: string, text: string, open: number): Map<strin
 }
 
 /** The initializer of `const|let|var NAME = …` in masked code (up to `;` or a line end at depth 0). */
+const declCache = new Map<string, Map<string, Span | null>>();
 export function declaration(code: string, name: string): Span | undefined {
+  let perCode = declCache.get(code);
+  if (perCode === undefined) {
+    perCode = new Map();
+    if (declCache.size >= 16) declCache.delete(declCache.keys().next().value as string);
+    declCache.set(code, perCode);
+  }
+  const known = perCode.get(name);
+  if (known !== undefined) return known ?? undefined;
+  const found = findDeclaration(code, name);
+  perCode.set(name, found ?? null);
+  return found;
+}
+
+function findDeclaration(code: string, name: string): Span | undefined {
   const re = new RegExp(`\\b(?:const|let|var)\\s+${name.replace(/\$/g, '\\$')}\\s*(?::[^=;\\n]{1,200})?=(?!=)\\s*`, 'g');
   const m = re.exec(code);
   if (m === null) return undefined;
@@ -293,10 +332,47 @@ export function withoutComments(file: ProjectFile): string {
   return m;
 }
 
+const lineStartCache = new Map<string, number[]>();
+function lineStarts(text: string): number[] {
+  let starts = lineStartCache.get(text);
+  if (starts === undefined) {
+    starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    if (lineStartCache.size >= 64) lineStartCache.delete(lineStartCache.keys().next().value as string);
+    lineStartCache.set(text, starts);
+  }
+  return starts;
+}
+
+/** 1-based line of an index (binary search over cached line starts: cheap on huge files). */
+export function lineAt(text: string, index: number): number {
+  const starts = lineStarts(text);
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as number) <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
+
+/** The raw text of a 1-based line (no split of the whole file). */
+export function rawLine(text: string, line: number): string {
+  const starts = lineStarts(text);
+  const start = starts[line - 1] ?? text.length;
+  const next = starts[line];
+  return text.slice(start, next === undefined ? text.length : next - 1);
+}
+
 /** Evidence at an index of a file (line and masked source line). */
 export function evidenceAt(file: ProjectFile, index: number): Evidence {
-  const line = lineOf(file.text, index);
-  return { file: file.path, line, snippet: lineText(file.text, line) };
+  const line = lineAt(file.text, index);
+  const raw = rawLine(file.text, line);
+  // Long (minified) lines: the part around the index, not the line's first characters.
+  const column = index - (lineStarts(file.text)[line - 1] ?? 0);
+  const part = raw.length > 400 ? raw.slice(Math.max(0, column - 40), column + 200) : raw;
+  return { file: file.path, line, snippet: lineText(part, 1) };
 }
 
 /** Every match of `pattern` in the masked code of the files. */

@@ -22,7 +22,7 @@ const INJ_001: Rule = {
   owasp: 'MCP05: Command Injection & Execution',
   hint: 'Replace eval/new Function/vm with explicit parsing (JSON.parse, a lookup table, a real parser).',
   run(project) {
-    const hits = findInCode(project.sources(), /(?<![\w$.])eval\s*\(|(?<![\w$.])new\s+Function\s*\(|(?<![\w$.])Function\s*\(|(?<![\w$])vm\s*\.\s*(?:runIn\w+|compileFunction|Script)\s*\(|(?<![\w$.])(?:runInNewContext|runInThisContext|runInContext|compileFunction)\s*\(|\bnew\s+(?:vm\s*\.\s*)?Script\s*\(/);
+    const hits = findInCode(project.sources(), /(?<![\w$.])eval\s*\(|(?<![\w$.])new\s+Function\s*\(|(?<![\w$.])Function\s*\(|(?<![\w$])vm\s*\.\s*(?:runIn\w+|compileFunction|Script)\s*\(|(?<![\w$.])(?:runInNewContext|runInThisContext|runInContext|compileFunction)\s*\(/);
     const evidence = hits.map((h) => evidenceAt(h.file, h.index));
     return result(hits.length, evidence, `${hits.length} dynamic code evaluation(s) (eval / Function / vm).`, 'No eval, new Function or vm code execution in the sources.');
   },

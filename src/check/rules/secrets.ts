@@ -6,8 +6,8 @@
  * snippet goes through lineText/maskSecrets.
  */
 import type { Evidence, Outcome, ProjectFile, Rule } from '../types.js';
-import { firstEvidence, lineOf, lineText, maskSecrets } from '../source-scan.js';
-import { callAt, evidenceAt, findInCode, masked, withoutComments } from './code-lexer.js';
+import { firstEvidence, lineText, maskSecrets } from '../source-scan.js';
+import { callAt, evidenceAt, findInCode, lineAt, masked, rawLine, withoutComments } from './code-lexer.js';
 
 const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb', 'deno.lock']);
 
@@ -62,6 +62,13 @@ function looksRandom(value: string): boolean {
   return value.length >= 20 && !/\s/.test(value) && entropy(value) >= 3.5 && !PLACEHOLDER.test(value) && !/^(?:sha(?:1|256|384|512)[-:]|[a-z]+:\/\/)/i.test(value) && !/^[a-z]+(?:[._-][a-z]+)+$/.test(value);
 }
 
+/** The source line with `value` (and any other key-like run) masked: evidence never repeats a secret, even a short or punctuated one. */
+function maskedLine(text: string, line: number, value: string): string {
+  const raw = rawLine(text, line).trim();
+  const hidden = value.length === 0 ? raw : raw.split(value).join(`${value.slice(0, Math.min(4, Math.floor(value.length / 4)))}…`);
+  return lineText(hidden, 1);
+}
+
 const SECRET_001: Rule = {
   id: 'SMCP-SECRET-001',
   title: 'No secret literals in the repository',
@@ -76,12 +83,14 @@ const SECRET_001: Rule = {
       const base = path.split('/').pop() ?? path;
       if (LOCKFILES.has(base)) continue;
       const seen = new Set<number>();
-      const add = (index: number, what: string): void => {
-        const line = lineOf(text, index);
+      let hits = 0;
+      const add = (index: number, what: string, value: string): void => {
+        if (++hits > 100) return; // a file full of matches is reported by its first ones
+        const line = lineAt(text, index);
         if (seen.has(line)) return;
         seen.add(line);
         count++;
-        if (evidence.length < 5) evidence.push({ file: path, line, snippet: `${what}: ${lineText(text, line)}` });
+        if (evidence.length < 5) evidence.push({ file: path, line, snippet: `${what}: ${maskedLine(text, line, value)}` });
       };
       for (const p of PATTERNS) {
         const re = new RegExp(p.re.source, p.re.flags);
@@ -90,7 +99,7 @@ const SECRET_001: Rule = {
           const value = m[0];
           if (PLACEHOLDER.test(value)) continue;
           if (p.random === true && entropy(value) < 3.5) continue;
-          add(m.index, p.name);
+          add(m.index, p.name, value);
         }
       }
       const envLike = ENV_LIKE_FILE.test(path);
@@ -100,7 +109,7 @@ const SECRET_001: Rule = {
         const name = m[1] as string;
         const value = m[3] ?? (envLike ? m[4] : undefined);
         if (value === undefined || !isSecretName(name) || !looksRandom(value)) continue;
-        add(m.index, `high-entropy value for ${name}`);
+        add(m.index, `high-entropy value for ${name}`, value);
       }
     }
     if (count > 0) return { status: 'fail', message: `${count} secret-looking literal(s) in the project's files.`, evidence: firstEvidence(evidence) };
@@ -133,17 +142,17 @@ const SECRET_002: Rule = {
     for (const file of sources) {
       const text = withoutComments(file);
       if (!/\benv\b/.test(text)) continue;
-      const found = (index: number): void => {
+      const found = (index: number, literal: string): void => {
         count++;
         if (evidence.length < 5) {
-          const line = lineOf(text, index);
-          evidence.push({ file: file.path, line, snippet: lineText(file.text, line) });
+          const line = lineAt(text, index);
+          evidence.push({ file: file.path, line, snippet: maskedLine(file.text, line, literal) });
         }
       };
       const member = /(?<![\w$])(?:process\s*\.\s*)?env\s*(?:\.\s*([A-Za-z_$][\w$]*)|\[\s*(['"])([^'"\n]{1,100})\2\s*\])\s*(?:\|\||\?\?)\s*(['"`])([^'"`\n]*)\4/g;
       for (let m = member.exec(text); m !== null; m = member.exec(text)) {
         const name = m[1] ?? m[3] ?? '';
-        if (secretEnvDefault(name, m[5] ?? '')) found(m.index);
+        if (secretEnvDefault(name, m[5] ?? '')) found(m.index, m[5] ?? '');
       }
       const destructure = /\{([^{}]{1,4000})\}\s*=\s*(?:process\s*\.\s*)?env\b/g;
       for (let m = destructure.exec(text); m !== null; m = destructure.exec(text)) {
@@ -151,7 +160,7 @@ const SECRET_002: Rule = {
         const start = m.index + 1;
         const def = /([A-Za-z_$][\w$]*)\s*(?::\s*[A-Za-z_$][\w$]*\s*)?=\s*(['"`])([^'"`\n]*)\2/g;
         for (let d = def.exec(body); d !== null; d = def.exec(body)) {
-          if (secretEnvDefault(d[1] ?? '', d[3] ?? '')) found(start + d.index);
+          if (secretEnvDefault(d[1] ?? '', d[3] ?? '')) found(start + d.index, d[3] ?? '');
         }
       }
     }
@@ -206,8 +215,9 @@ const LOG_001: Rule = {
       const code = masked(m.file);
       const open = m.index + m.match[0].length - 1;
       const call = callAt(code, m.index, open);
-      const args = code.slice(open + 1, call.close);
-      const plainArgs = withoutComments(m.file).slice(open + 1, call.close);
+      const stop = Math.min(call.close, open + 4_000); // a logging call's arguments, not a whole bundle
+      const args = code.slice(open + 1, stop);
+      const plainArgs = withoutComments(m.file).slice(open + 1, stop);
       const idents = args.match(/[A-Za-z_$][\w$]*/g) ?? [];
       const bad = idents.find((id) => SECRET_IDENT.test(id) && !REDACTED_IDENT.test(id)) ?? (AUTH_HEADER.test(plainArgs) ? 'authorization header' : undefined);
       if (bad === undefined) continue;

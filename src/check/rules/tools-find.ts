@@ -38,6 +38,8 @@ export interface ToolScan {
 }
 
 const cache = new WeakMap<ProjectView, ToolScan>();
+/** More definitions than any real server has: past this, a file is a bundle and the first ones are enough. */
+const MAX_TOOLS = 1000;
 
 export function findTools(project: ProjectView): ToolScan {
   const hit = cache.get(project);
@@ -54,6 +56,7 @@ export function findTools(project: ProjectView): ToolScan {
   const isCovered = (file: ProjectFile, index: number): boolean => (covered.get(file.path) ?? []).some((s) => index >= s.start && index < s.end);
 
   for (const m of findInCode(sources, /(?<![\w$.])defineTool\s*(?:<[^>()]{0,200}>)?\s*\(/)) {
+    if (tools.length + generic.length >= MAX_TOOLS) break;
     const code = masked(m.file);
     const call = callAt(code, m.index, m.index + m.match[0].length - 1);
     const first = call.args[0];
@@ -64,6 +67,7 @@ export function findTools(project: ProjectView): ToolScan {
   }
 
   for (const m of findInCode(sources, /\.\s*registerTool(?:Task)?\s*\(/)) {
+    if (tools.length + generic.length >= MAX_TOOLS) break;
     const code = masked(m.file);
     const call = callAt(code, m.index, m.index + m.match[0].length - 1);
     const [nameArg, configArg, handler] = call.args;
@@ -84,6 +88,7 @@ export function findTools(project: ProjectView): ToolScan {
   }
 
   for (const m of findInCode(sources, /\.\s*tool\s*\(/)) {
+    if (tools.length + generic.length >= MAX_TOOLS) break;
     const code = masked(m.file);
     const call = callAt(code, m.index, m.index + m.match[0].length - 1);
     const [nameArg, ...rest] = call.args;
@@ -111,6 +116,7 @@ export function findTools(project: ProjectView): ToolScan {
 
   // Raw JSON Schema tool objects: { name: '…', inputSchema: { type: 'object' … } } not inside the above.
   for (const m of findInCode(sources, /(?<![\w$])inputSchema\s*:\s*\{/)) {
+    if (tools.length + generic.length >= MAX_TOOLS) break;
     if (isCovered(m.file, m.index)) continue;
     const code = masked(m.file);
     const open = enclosing(code, m.index);

@@ -321,16 +321,33 @@ const TOOL_005: Rule = {
     const warns: Evidence[] = [];
     for (const tool of tools as FoundTool[]) {
       const text = tool.file.text;
+      // Hidden characters: anywhere in the definition. Markup: in the text the model reads (description,
+      // title, field descriptions, a legacy tool's leading arguments), not in the handler's own strings.
       const ranges: Span[] = [tool.range];
+      const textRanges: Span[] = [];
+      if (tool.kind === 'legacy' && tool.handler !== undefined) textRanges.push({ start: tool.range.start, end: tool.handler.start });
       for (const key of ['description', 'title']) {
         const prop = tool.props.get(key);
         if (prop === undefined) continue;
+        textRanges.push(prop.value);
         const value = tool.code.slice(prop.value.start, prop.value.end);
         for (const id of value.match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? []) {
           const d = declaration(tool.code, id);
-          if (d !== undefined) ranges.push(d);
+          if (d !== undefined) {
+            ranges.push(d);
+            textRanges.push(d);
+          }
         }
         if (builtFromData(tool.code, prop.value)) warns.push({ ...evidenceAt(tool.file, prop.span.start), snippet: `${label(tool)}: ${key} built from data` });
+      }
+      if (tool.schema !== undefined) {
+        const describe = /\.\s*describe\s*\(/g;
+        const schemaCode = tool.code.slice(tool.schema.start, tool.schema.end);
+        for (let m = describe.exec(schemaCode); m !== null; m = describe.exec(schemaCode)) {
+          const call = callAt(tool.code, tool.schema.start + m.index, tool.schema.start + m.index + m[0].length - 1);
+          textRanges.push({ start: call.open, end: call.close });
+        }
+        if (tool.schema.start < tool.range.start || tool.schema.end > tool.range.end) ranges.push(tool.schema);
       }
       let failed = false;
       for (const r of ranges) {
@@ -339,18 +356,19 @@ const TOOL_005: Rule = {
         if (hidden !== null) {
           const count = chunk.match(HIDDEN_G)?.length ?? 1;
           const ev = evidenceAt(tool.file, r.start + hidden.index);
-          fails.push({ ...ev, snippet: `${label(tool)}: ${count} hidden character(s) (U+${(hidden[0].codePointAt(0) ?? 0).toString(16).toUpperCase()}): ${(ev.snippet ?? '').replace(HIDDEN_G, '�')}` });
-          failed = true;
-          break;
-        }
-        const markup = MARKUP.exec(chunk);
-        if (markup !== null && tool.code.slice(r.start + markup.index, r.start + markup.index + 2).trim() === '') {
-          fails.push(evidenceAt(tool.file, r.start + markup.index));
+          fails.push({ ...ev, snippet: `${label(tool)}: ${count} hidden character(s) (U+${(hidden[0].codePointAt(0) ?? 0).toString(16).toUpperCase()}): ${(ev.snippet ?? '').replace(HIDDEN_G, '\uFFFD')}` });
           failed = true;
           break;
         }
       }
-      if (failed) continue;
+      for (const r of failed ? [] : textRanges) {
+        const chunk = text.slice(r.start, r.end);
+        const markup = MARKUP.exec(chunk);
+        if (markup !== null && tool.code.slice(r.start + markup.index, r.start + markup.index + 2).trim() === '') {
+          fails.push({ ...evidenceAt(tool.file, r.start + markup.index), snippet: `${label(tool)}: ${evidenceAt(tool.file, r.start + markup.index).snippet ?? ''}` });
+          break;
+        }
+      }
     }
     if (fails.length > 0) return { status: 'fail', message: `${fails.length} tool definition(s) hold hidden characters or embedded instructions.`, evidence: firstEvidence([...fails, ...warns]) };
     if (warns.length > 0) return { status: 'warn', message: `${warns.length} tool description(s) or title(s) are built from data, not fixed text.`, evidence: firstEvidence(warns) };
