@@ -90,6 +90,14 @@ describe('SMCP-TOOL-001 strict schemas', () => {
     expect(o.status, o.message).toBe(status);
   });
 
+  it('reads FastMCP addTool definitions', async () => {
+    const loose = "server.addTool({ name: 'add', description: 'Adds', parameters: z.object({ a: z.number().max(9) }), execute: async ({ a }) => String(a) });";
+    expect((await outcome(rule('SMCP-TOOL-001'), sdk(loose))).status).toBe('fail');
+    expect((await outcome(rule('SMCP-TOOL-001'), sdk(loose.replace('}), execute', '}).strict(), execute')))).status).toBe('pass');
+    expect((await outcome(rule('SMCP-TOOL-003'), sdk(loose))).status).toBe('warn');
+    expect((await outcome(rule('SMCP-TOOL-003'), sdk(loose.replace('execute:', 'canAccess: (auth) => auth.role === "admin", execute:')))).status).toBe('pass');
+  });
+
   it('is not applicable without tools; warns when tools are only forwarded from data', async () => {
     expect((await outcome(rule('SMCP-TOOL-001'), sdk('export {};'))).status).toBe('not-applicable');
     expect((await outcome(rule('SMCP-TOOL-001'), sdk('for (const t of defs) server.registerTool(t.name, { inputSchema: t.schema }, t.run);'))).status).toBe('warn');
@@ -154,6 +162,9 @@ describe('SMCP-TOOL-004 honest annotations', () => {
     ['fail', "server.registerTool('save', { annotations: { readOnlyHint: true } }, async ({ p, d }) => { await writeFile(p, d); return { content: [] }; });"],
     ['fail', "server.registerTool('clean', {}, async () => { await db.query('DELETE FROM logs'); return { content: [] }; });"],
     ['pass', "server.registerTool('remove_item', { annotations: { destructiveHint: true } }, h);"],
+    ['fail', "server.registerTool('deleteUser', { annotations: { destructiveHint: false } }, h);"],
+    ['pass', "server.registerTool('dropdown_options', { annotations: { readOnlyHint: true } }, h);"],
+    ['pass', "server.registerTool('list', { annotations: { readOnlyHint: true } }, async () => { pending.delete(id); return { content: [] }; });"],
     ['pass', "server.registerTool('read', { annotations: { readOnlyHint: true } }, async ({ p }) => ({ content: [{ type: 'text', text: await readFile(p, 'utf8') }] }));"],
   ])('%s: %s', async (status, code) => {
     expect((await outcome(rule('SMCP-TOOL-004'), sdk(code))).status).toBe(status);

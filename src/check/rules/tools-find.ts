@@ -2,7 +2,8 @@
  * Finds MCP tool definitions in any TypeScript/JavaScript project, for the tool rules. Guards against a
  * review that misses tools because they are written in another style: create-secure-mcp's
  * `defineTool({ … })`, the SDK's `server.registerTool(name, { … }, handler)`, the legacy
- * `server.tool(name, [description], [shape], [annotations], handler)`, and raw JSON Schema tool lists
+ * `server.tool(name, [description], [shape], [annotations], handler)`, FastMCP's `server.addTool({ … })`,
+ * and raw JSON Schema tool lists
  * (`{ name, description, inputSchema: { type: 'object', … } }`). Registrations that only forward
  * another definition (`registerTool(def.name, { inputSchema: def.inputSchema … })`) are reported as
  * `generic`: there is nothing to read in them, the definitions they forward are read where they are.
@@ -84,6 +85,25 @@ export function findTools(project: ProjectView): ToolScan {
     const range = { start: m.index, end: call.close + 1 };
     const base = fromProps(m.file, code, 'register', m.index, range, configProps ?? new Map());
     tools.push({ ...base, name: literalValue(m.file.text, code, nameArg), handler: handler ?? base.handler });
+    cover(m.file, range);
+  }
+
+  // FastMCP style: server.addTool({ name, description, parameters: z.object(…), execute }).
+  for (const m of findInCode(sources, /\.\s*addTool\s*\(/)) {
+    if (tools.length + generic.length >= MAX_TOOLS) break;
+    const code = masked(m.file);
+    const call = callAt(code, m.index, m.index + m.match[0].length - 1);
+    const first = call.args[0];
+    if (first === undefined) continue;
+    const def = resolve(code, first);
+    if (code[def.start] !== '{') {
+      generic.push({ file: m.file, index: m.index });
+      continue;
+    }
+    const props = objectProps(code, m.file.text, def.start);
+    if (!props.has('name') && !props.has('parameters') && !props.has('inputSchema')) continue;
+    const range = { start: m.index, end: call.close + 1 };
+    tools.push(fromProps(m.file, code, 'register', m.index, def.start >= m.index && def.end <= call.close + 1 ? range : { start: def.start, end: def.end }, props));
     cover(m.file, range);
   }
 

@@ -177,7 +177,7 @@ const TOOL_002: Rule = {
   },
 };
 
-const SDK_AUTHZ = /\bauthInfo\b[\s\S]{0,80}\bscopes\b|\brequireScopes?\s*\(|\bhasScope\s*\(|\bcheckScopes?\s*\(|\bscopeChallenge\b|\bauthorize\s*\(/;
+const SDK_AUTHZ = /\bauthInfo\b[\s\S]{0,80}\bscopes\b|\brequireScopes?\s*\(|\bhasScope\s*\(|\bcheckScopes?\s*\(|\bscopeChallenge\b|\bauthorize\s*\(|\bcanAccess\b/;
 
 const TOOL_003: Rule = {
   id: 'SMCP-TOOL-003',
@@ -216,7 +216,10 @@ function resolveText(tool: FoundTool, span: Span): string {
   return text;
 }
 
-const DESTRUCTIVE_NAME = /(?:^|[^a-z])(?:delete|remove|purge|drop|destroy|truncate|wipe|overwrite|erase|unlink|rm)(?:$|[^a-z])|^(?:delete|remove|purge|drop|destroy|truncate|wipe|overwrite|erase)/i;
+const DESTRUCTIVE_WORDS = new Set(['delete', 'remove', 'purge', 'drop', 'destroy', 'truncate', 'wipe', 'overwrite', 'erase', 'unlink', 'rm', 'rmdir']);
+/** Whether a tool name (snake, kebab, dotted or camel case) has a deleting verb as one of its words. */
+const destructiveName = (name: string): boolean =>
+  name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).some((w) => DESTRUCTIVE_WORDS.has(w));
 const DESTRUCTIVE_CODE = /([\w$)\]]*)\s*\.\s*delete\s*\(|(?<![\w$])(?:unlink|unlinkSync|rm|rmSync|rmdir|rmdirSync|deleteFrom|dropTable|truncate|truncateSync)\s*\(/;
 /** `.delete(` on an in-memory bookkeeping collection (a Map or Set of clients, timers, states…) deletes no data. */
 const COLLECTION = /(?:map|set|cache|states?|clients?|sessions?|pending|timers?|listeners?|subscri\w*|handlers?|waiters?|inflight|seen|tasks?|requests?|elicitations?|registry|keys|ids|controllers?|queue|watchers?)$/i;
@@ -262,7 +265,7 @@ const TOOL_004: Rule = {
     for (const tool of tools as FoundTool[]) {
       const { code, sqlText, start } = handlerText(tool);
       const destructiveIn = destructiveCall(code) ?? DESTRUCTIVE_SQL.exec(sqlText);
-      const byName = tool.name !== undefined && DESTRUCTIVE_NAME.test(tool.name);
+      const byName = tool.name !== undefined && destructiveName(tool.name);
       const destructive = hint(tool, 'destructiveHint');
       const readOnly = hint(tool, 'readOnlyHint');
       const at = (index: number | undefined): Evidence => evidenceAt(tool.file, index === undefined ? tool.index : start + index);
