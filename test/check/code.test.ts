@@ -174,9 +174,10 @@ describe('SMCP-STDIO-001 stdout', () => {
   });
   it('allows console.error and code not reached from the stdio entry', async () => {
     const files = new Map([
-      ['src/index.ts', "import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';\nimport { x } from './util.js';\nconsole.error('ready');\n"],
+      ['src/index.ts', "import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';\nimport { x } from './util.js';\nimport type { X } from './types.js';\nconsole.error('ready');\n"],
       ['src/util.ts', "export const x = 'console.log(1)';\n"],
       ['src/cli.ts', "console.log('cli output');\n"],
+      ['src/types.ts', "export interface X { a: string }\nconsole.log('never loaded by the server');\n"],
     ]);
     expect((await outcome(rule('SMCP-STDIO-001'), files)).status).toBe('pass');
   });

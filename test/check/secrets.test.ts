@@ -133,6 +133,7 @@ describe('SMCP-SECRET-002 secret env fallbacks', () => {
     "const { API_TOKEN = 'abc', PORT = '3000' } = process.env;",
     "const url = process.env.DATABASE_URL ?? 'postgres://app:hunter2@localhost/db';",
     "const p = env.DB_PASSWORD || `postgres`;",
+    "const k = process.env.API_KEY! || 'dev';",
   ])('fails on %s', async (code) => {
     expect((await outcome(rule('SMCP-SECRET-002'), new Map([['src/c.ts', code]]))).status).toBe('fail');
   });

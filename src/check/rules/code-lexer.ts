@@ -398,6 +398,9 @@ export function relativeImports(file: ProjectFile, paths: ReadonlySet<string>): 
   const out: string[] = [];
   const re = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(['"])(\.{1,2}\/[^'"\n]{1,300})\1/g;
   for (let m = re.exec(code); m !== null; m = re.exec(code)) {
+    // `import type … from` / `export type … from` load nothing at run time.
+    const head = Math.max(code.lastIndexOf('import', m.index), code.lastIndexOf('export', m.index));
+    if (head !== -1 && m.index - head < 2000 && /^(?:import|export)\s+type\s/.test(code.slice(head, head + 20))) continue;
     const target = resolveRelative(dir, m[2] as string, paths);
     if (target !== undefined) out.push(target);
   }

@@ -226,7 +226,7 @@ const NET_001: Rule = {
   hint: 'Send tool requests through one guard module that checks the scheme, host allowlist and every resolved address (redirects included).',
   run(project) {
     return guardedRule(project, {
-      direct: /(?<![\w$.])fetch\s*\(|(?<![\w$])https?\s*\.\s*(?:request|get)\s*\(|(['"])(?:axios|got|undici|node-fetch|ky|superagent|needle|cross-fetch)\1|(?<![\w$.])(?:axios|got|request)\s*(?:\.\s*\w+\s*)?\(|new\s+XMLHttpRequest\b/,
+      direct: /(?<![\w$.])fetch\s*\(|(?<![\w$])https?\s*\.\s*(?:request|get)\s*\(|(['"])(?:axios|got|undici|node-fetch|ky|superagent|needle|cross-fetch)\1|(?<![\w$.])(?:axios|got)\s*(?:\.\s*\w+\s*)?\(|new\s+XMLHttpRequest\b/,
       guard: /ssrf|safe[-_]?fetch|egress|outbound|url[-_]?guard|net[-_]?guard|http[-_]?guard/i,
       what: 'network',
     });

@@ -149,7 +149,7 @@ const SECRET_002: Rule = {
           evidence.push({ file: file.path, line, snippet: maskedLine(file.text, line, literal) });
         }
       };
-      const member = /(?<![\w$])(?:process\s*\.\s*)?env\s*(?:\.\s*([A-Za-z_$][\w$]*)|\[\s*(['"])([^'"\n]{1,100})\2\s*\])\s*(?:\|\||\?\?)\s*(['"`])([^'"`\n]*)\4/g;
+      const member = /(?<![\w$])(?:process\s*\.\s*)?env\s*(?:\.\s*([A-Za-z_$][\w$]*)|\[\s*(['"])([^'"\n]{1,100})\2\s*\])\s*!?\s*(?:\|\||\?\?)\s*(['"`])([^'"`\n]*)\4/g;
       for (let m = member.exec(text); m !== null; m = member.exec(text)) {
         const name = m[1] ?? m[3] ?? '';
         if (secretEnvDefault(name, m[5] ?? '')) found(m.index, m[5] ?? '');
