@@ -19,6 +19,9 @@
  *   pnoker/iot-dc3 PR #171 (0977fd9, v6.0.10); a pin table "matching commit and GitHub verified
  *   signature" (65992406879); a review note listing it `# v6.0.10` beside gitleaks (57386951984). v6 runs on
  *   the Node 24 action runtime and reads the pnpm version from package.json "packageManager".
+ * - github/codeql-action/upload-sarif v4.31.9 = 5d4e8d1aca955e8d8589aabd499c5cae939e33c7: a pin table of
+ *   actions and tags (index file 7876464695); a Go workflow generator's `codeql-action/init` step
+ *   (36403403481); a SARIF upload after a grype scan (61345112082); a pinact example (54785046806).
  * - oven-sh/setup-bun v2.2.0 = 0c5077e51419868618aeaa5fe8019c62421857d6: a composite action
  *   (56121200329); a pin review of workflow lines (54497061364); a list next to a v3.0.0 pin
  *   (69847520314); an audit note "version v2.2.0" (54696524404).
@@ -38,6 +41,7 @@ export const GITHUB_ACTIONS = {
   setupNode: { action: 'actions/setup-node', sha: '249970729cb0ef3589644e2896645e5dc5ba9c38', tag: 'v6.5.0' },
   pnpmSetup: { action: 'pnpm/action-setup', sha: '0977fd99725f1db4007ccb2928dbb4e90d06cc86', tag: 'v6.0.10' },
   setupBun: { action: 'oven-sh/setup-bun', sha: '0c5077e51419868618aeaa5fe8019c62421857d6', tag: 'v2.2.0' },
+  uploadSarif: { action: 'github/codeql-action/upload-sarif', sha: '5d4e8d1aca955e8d8589aabd499c5cae939e33c7', tag: 'v4.31.9' },
 } as const satisfies Record<string, PinnedAction>;
 
 /** The `uses:` value and its comment: `owner/name@<sha> # <tag>`. */

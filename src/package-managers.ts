@@ -95,6 +95,10 @@ export interface PackageManagerInfo {
     readonly audit: string;
     /** The whole audit step (name, explanatory comment, run), indented at 6 spaces. */
     readonly auditStep: string;
+    /** Steps that set up Node 24 alone (no matrix, no manager), for jobs that only run npx. */
+    readonly setupNodeOnly: string;
+    /** The SARIF upload step to code scanning (`if: always()`, file check.sarif), indented at 6 spaces. */
+    readonly uploadSarif: string;
   };
 }
 
@@ -107,6 +111,16 @@ export const PM_VERSIONS = {
 } as const;
 
 /** Every action is pinned to a full commit SHA, its tag in a comment (src/github-actions.ts). */
+const SETUP_NODE_ONLY = [`      - uses: ${usesLine(GITHUB_ACTIONS.setupNode)}`, '        with:', '          node-version: 24'].join('\n');
+const UPLOAD_SARIF = [
+  '      - name: Upload the report to code scanning',
+  "        if: always() && hashFiles('check.sarif') != ''",
+  `        uses: ${usesLine(GITHUB_ACTIONS.uploadSarif)}`,
+  '        with:',
+  '          sarif_file: check.sarif',
+  '          category: create-secure-mcp-check',
+].join('\n');
+
 const CHECKOUT = [`      - uses: ${usesLine(GITHUB_ACTIONS.checkout)}`, '        with:', '          persist-credentials: false'].join('\n');
 
 function setupNode(cache: string | undefined): string[] {
@@ -161,6 +175,8 @@ function npm(): PackageManagerInfo {
     },
     ci: {
       checkout: CHECKOUT,
+      setupNodeOnly: SETUP_NODE_ONLY,
+      uploadSarif: UPLOAD_SARIF,
       setup: setupNode('npm').join('\n'),
       install: 'npm ci --no-fund',
       audit,
@@ -205,6 +221,8 @@ function pnpm(): PackageManagerInfo {
     },
     ci: {
       checkout: CHECKOUT,
+      setupNodeOnly: SETUP_NODE_ONLY,
+      uploadSarif: UPLOAD_SARIF,
       // action-setup reads the version from package.json "packageManager"; it must run before setup-node's cache.
       setup: [`      - uses: ${usesLine(GITHUB_ACTIONS.pnpmSetup)}`, ...setupNode('pnpm')].join('\n'),
       install: 'pnpm install --frozen-lockfile',
@@ -267,6 +285,8 @@ function yarn(): PackageManagerInfo {
     },
     ci: {
       checkout: CHECKOUT,
+      setupNodeOnly: SETUP_NODE_ONLY,
+      uploadSarif: UPLOAD_SARIF,
       // No `cache: yarn`: setup-node would query the runner's global Yarn 1 before corepack is enabled.
       setup: [...setupNode(undefined), '      - name: Enable Yarn (corepack, version from package.json "packageManager")', '        run: corepack enable yarn'].join('\n'),
       install: 'yarn install --immutable',
@@ -314,6 +334,8 @@ function bun(): PackageManagerInfo {
     },
     ci: {
       checkout: CHECKOUT,
+      setupNodeOnly: SETUP_NODE_ONLY,
+      uploadSarif: UPLOAD_SARIF,
       setup: [...setupNode(undefined), `      - uses: ${usesLine(GITHUB_ACTIONS.setupBun)}`, '        with:', `          bun-version: ${version}`].join('\n'),
       install: 'bun install --frozen-lockfile',
       audit,

@@ -58,9 +58,12 @@ export function lineText(text: string, line: number): string {
   return maskSecrets(raw.length > 160 ? `${raw.slice(0, 157)}...` : raw);
 }
 
-/** Replaces the middle of every run of 16+ key-like characters, so evidence never repeats a secret. */
+/**
+ * Replaces the middle of every key-like run (16+ characters of a key alphabet that mixes letters and
+ * digits), so evidence never repeats a secret; ordinary identifiers (`declaredLengthLimit`) stay readable.
+ */
 export function maskSecrets(value: string): string {
-  return value.replace(/[A-Za-z0-9_\-+/=]{16,}/g, (run) => `${run.slice(0, 4)}…${run.slice(-2)}`);
+  return value.replace(/[A-Za-z0-9_\-+/=]{16,}/g, (run) => (/[0-9]/.test(run) && /[A-Za-z]/.test(run) ? `${run.slice(0, 4)}…${run.slice(-2)}` : run));
 }
 
 export interface Match {

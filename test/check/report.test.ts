@@ -108,7 +108,7 @@ describe('SARIF 2.1.0 schema', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('our SARIF validates (a run with findings of every kind)', async () => {
-    const { default: Ajv04 } = await import('ajv-draft-04');
+    const Ajv04 = (await import('ajv-draft-04')).default.default; // CommonJS: the class is the module's default export
     const ajv = new Ajv04({ allErrors: true, strict: false, validateFormats: false, unicodeRegExp: false }); // the schema has a pattern only a non-unicode RegExp accepts
     const validate = ajv.compile(schema);
     const sarif = JSON.parse(formatSarif(await runCheck(project, offlineContext(), rules, '9.9.9')));

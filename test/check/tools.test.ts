@@ -55,11 +55,18 @@ describe('tool rules on generated projects', () => {
     }
   });
 
-  it.each(Object.keys(SPECS))('%s spec: TOOL-003 finds whoami (scopes: []) and nothing else; passes once whoami declares a scope', async (spec) => {
+  it.each(Object.keys(SPECS))('%s spec: TOOL-003 passes whoami only for the reason beside its empty scopes; without the reason it fails', async (spec) => {
     const files = rendered.get(spec) as Map<string, Buffer>;
     const o = await outcome(rule('SMCP-TOOL-003'), files);
-    expect(o.status).toBe('fail');
-    expect(o.evidence).toEqual([{ file: 'src/tools/whoami.ts', line: lineOf(files, 'src/tools/whoami.ts', 'scopes: []'), snippet: 'scopes: [],' }]);
+    expect(o.status).toBe('pass');
+    expect(o.message).toMatch(/1 open to every authenticated caller by a commented declaration/);
+    expect(o.evidence[0]).toMatchObject({ file: 'src/tools/whoami.ts', line: lineOf(files, 'src/tools/whoami.ts', 'scopes: []') });
+    const bare = changed(files, { 'src/tools/whoami.ts': (t) => t.replace(/scopes: \[\], \/\/.*$/m, 'scopes: [],') });
+    const failed = await outcome(rule('SMCP-TOOL-003'), bare);
+    expect(failed.status).toBe('fail');
+    expect(failed.evidence).toEqual([{ file: 'src/tools/whoami.ts', line: lineOf(files, 'src/tools/whoami.ts', 'scopes: []'), snippet: 'scopes: [],' }]);
+    // A comment of fewer than three words is no reason.
+    expect((await outcome(rule('SMCP-TOOL-003'), changed(files, { 'src/tools/whoami.ts': (t) => t.replace(/scopes: \[\], \/\/.*$/m, 'scopes: [], // ok') }))).status).toBe('fail');
     expect((await outcome(rule('SMCP-TOOL-003'), scopedWhoami(files))).status).toBe('pass');
   });
 

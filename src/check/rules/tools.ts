@@ -185,17 +185,22 @@ const TOOL_003: Rule = {
   severity: 'high',
   checklist: 'Every tool declares the scopes a caller must hold; a call without them is refused.',
   owasp: 'MCP02: Privilege Escalation via Scope Creep',
-  hint: "Give each tool a non-empty scopes list (e.g. ['notes:read']); for SDK registrations, add scopeChallenge: requireScopes(…) or check ctx.http.authInfo.scopes in the handler.",
+  hint: "Give each tool a non-empty scopes list (e.g. ['notes:read']), or write why it is open to every authenticated caller beside an empty list (`scopes: [], // returns only the caller's own identity`); for SDK registrations, add scopeChallenge: requireScopes(…) or check ctx.http.authInfo.scopes in the handler.",
   run(project) {
     const tools = toolsOrNone(project);
     if (!Array.isArray(tools)) return tools as Outcome;
     const fails: Evidence[] = [];
     const warns: Evidence[] = [];
+    const open: Evidence[] = [];
     for (const tool of tools as FoundTool[]) {
       if (tool.kind === 'define') {
         const prop = tool.props.get('scopes');
         const value = prop === undefined ? undefined : resolveText(tool, prop.value);
-        if (value === undefined || /^\[\s*\]/.test(value.trim())) fails.push({ ...evidenceAt(tool.file, prop?.span.start ?? tool.index) });
+        const at = prop?.span.start ?? tool.index;
+        // `scopes: [], // why` — an empty list with its reason on the same line is a reviewed decision
+        // (every authenticated caller may use the tool), shown as evidence; without a reason it fails.
+        if (value !== undefined && /^\[\s*\]/.test(value.trim()) && justified(tool.file.text, at)) open.push({ ...evidenceAt(tool.file, at), ...(tool.name ? { snippet: `${tool.name}: ${lineOfText(tool.file.text, at)}` } : {}) });
+        else if (value === undefined || /^\[\s*\]/.test(value.trim())) fails.push({ ...evidenceAt(tool.file, at) });
       } else {
         const text = tool.code.slice(tool.range.start, tool.range.end);
         if (!SDK_AUTHZ.test(text)) warns.push(evidenceAt(tool.file, tool.index));
@@ -203,9 +208,22 @@ const TOOL_003: Rule = {
     }
     if (fails.length > 0) return { status: 'fail', message: `${fails.length} tool(s) declare no scope (missing or empty scopes list): any caller may use them.`, evidence: firstEvidence([...fails, ...warns]) };
     if (warns.length > 0) return { status: 'warn', message: `No per-tool authorization found for ${warns.length} SDK-registered tool(s) (no scopeChallenge or scope check in the handler).`, evidence: firstEvidence(warns) };
+    if (open.length > 0) return { status: 'pass', message: `${tools.length} tool(s) declare scopes; ${open.length} open to every authenticated caller by a commented declaration.`, evidence: firstEvidence(open) };
     return { status: 'pass', message: `${tools.length} tool(s), each with declared scopes or a scope check.`, evidence: [] };
   },
 };
+
+/** The source line at `index` carries a `//` comment of at least three words after the value. */
+function justified(text: string, index: number): boolean {
+  const comment = /\/\/\s*(.*)$/.exec(lineOfText(text, index))?.[1] ?? '';
+  return comment.trim().split(/\s+/).filter((w) => /[A-Za-z]/.test(w)).length >= 3;
+}
+
+function lineOfText(text: string, index: number): string {
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  const end = text.indexOf('\n', index);
+  return text.slice(start, end === -1 ? undefined : end).trim().slice(0, 160);
+}
 
 function resolveText(tool: FoundTool, span: Span): string {
   const text = tool.code.slice(span.start, span.end).trim();
