@@ -66,10 +66,20 @@ export const CHECK_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Sub-commands that later releases add; reserved so `create-secure-mcp update` never makes a folder "update". */
-const RESERVED_COMMANDS = ['update'] as const;
+/** Flags of `create-secure-mcp update [directory]` (DESIGN.md §3). */
+export const UPDATE_FLAGS = {
+  to: { type: 'string' },
+  from: { type: 'string' },
+  preset: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Sub-commands that later releases add, reserved so they never make a folder of that name (none left). */
+const RESERVED_COMMANDS: readonly string[] = [];
 /** Sub-commands of this release: only as the first argument. */
-const COMMANDS = ['add', 'preset', 'check'] as const;
+const COMMANDS = ['add', 'preset', 'check', 'update'] as const;
 
 /** What `add tool` was given; unvalidated strings (src/commands/add-tool.ts checks them). */
 export interface AddToolInput {
@@ -85,6 +95,20 @@ export interface AddToolInput {
 
 export type Command =
   | { kind: 'help' }
+  | { kind: 'update-help' }
+  | {
+      kind: 'update';
+      /** The project folder; undefined: the current one. */
+      directory: string | undefined;
+      /** --to: the generator version to update to (only the running one is supported). */
+      to: string | undefined;
+      /** --from: the generator that made the project (folder or npm pack tarball), when it is not the running one. */
+      from: string | undefined;
+      /** --preset: the team preset recorded in secure-mcp.json (same hash), needed to render a preset project. */
+      preset: string | undefined;
+      dryRun: boolean;
+      yes: boolean;
+    }
   | { kind: 'check-help' }
   | {
       kind: 'check';
@@ -138,6 +162,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (argv[0] === 'add') return parseAdd(argv.slice(1));
   if (argv[0] === 'preset') return parsePreset(argv.slice(1));
   if (argv[0] === 'check') return parseCheck(argv.slice(1));
+  if (argv[0] === 'update') return parseUpdate(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: CREATE_FLAGS, allowPositionals: true, strict: true });
@@ -150,7 +175,7 @@ export function parseCommand(argv: readonly string[]): Command {
 
   const first = positionals[0];
   if (first !== undefined && (COMMANDS as readonly string[]).includes(first)) {
-    throw new CliError('USAGE', `"${first}" must come first: create-secure-mcp ${first === 'add' ? 'add tool <name>' : first === 'check' ? 'check [directory]' : 'preset init [file]'} [options].`, {
+    throw new CliError('USAGE', `"${first}" must come first: create-secure-mcp ${first === 'add' ? 'add tool <name>' : first === 'check' || first === 'update' ? `${first} [directory]` : 'preset init [file]'} [options].`, {
       hint: `To create a project in a folder named ${first}, pass ./${first}.`,
     });
   }
@@ -264,6 +289,29 @@ function parsePreset(argv: readonly string[]): Command {
       packageManager: values['package-manager'],
     },
     lock: values.lock === undefined ? undefined : splitList(values.lock),
+    yes: values.yes === true,
+  };
+}
+
+function parseUpdate(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: UPDATE_FLAGS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw translateParseError(error, Object.keys(UPDATE_FLAGS));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'update-help' };
+  if (positionals.length > 1) {
+    throw new CliError('USAGE', `update takes one directory, got ${positionals.length}: ${positionals.join(' ')}.`, { hint: 'Quote a path that contains spaces.' });
+  }
+  return {
+    kind: 'update',
+    directory: positionals[0],
+    to: emptyToUndefined('--to', values.to),
+    from: emptyToUndefined('--from', values.from),
+    preset: emptyToUndefined('--preset', values.preset),
+    dryRun: values['dry-run'] === true,
     yes: values.yes === true,
   };
 }

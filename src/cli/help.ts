@@ -26,6 +26,7 @@ Usage
   create-secure-mcp add tool <name> [options]   add a tool to a generated project (add tool --help)
   create-secure-mcp preset init [file]          write a team preset (preset init --help)
   create-secure-mcp check [directory]           review a project against the security checklist (check --help)
+  create-secure-mcp update [directory]          bring template fixes into a project made earlier (update --help)
 
 Project
 ${table([
@@ -164,5 +165,37 @@ Examples
   create-secure-mcp check
   create-secure-mcp check ./my-server --sarif > check.sarif
   create-secure-mcp check --url http://127.0.0.1:3000/mcp --fail-on warn
+`;
+}
+
+export function updateHelpText(version: string): string {
+  return `create-secure-mcp ${version}
+Bring the template's changes (security fixes above all) into a project made by an earlier version:
+the project as its generator made it, the same project as this version makes it, and your files are
+merged three ways. Your own changes stay; both-changed files are merged with git merge-file, and
+overlapping changes are left as <<<<<<< yours / >>>>>>> markers. Secrets (.env, .secrets/), api-keys.json,
+data, logs and lockfiles are never touched. Needs a clean git work tree; the changes are left
+uncommitted for review, and a failure part-way changes nothing.
+
+Usage
+  create-secure-mcp update [directory] [options]      directory: default the current folder
+
+Options
+${table([
+  ['--from <folder|tarball>', 'the generator that made the project (its version in secure-mcp.json), when it is'],
+  ['', 'not this one: an npm pack tarball or an unpacked package'],
+  ['--to <version>', `the version to update to; only this one (${version})`],
+  ['--preset <preset>', 'the team preset secure-mcp.json records (same content hash), for a preset project'],
+  ['--dry-run', 'print what would change; write nothing'],
+  ['-y, --yes', 'never prompt (update asks nothing today)'],
+  ['-h, --help', 'show this help'],
+])}
+
+Exit codes: 0 updated, 1 conflicts to resolve or a usage error (dirty work tree, not a generated
+project), 2 internal error, 130 interrupted.
+
+Examples
+  npm pack create-secure-mcp@0.1.0 && create-secure-mcp update --from create-secure-mcp-0.1.0.tgz
+  create-secure-mcp update --from ../create-secure-mcp-0.1.0.tgz --dry-run
 `;
 }

@@ -52,6 +52,15 @@ async function main(argv: readonly string[]): Promise<number> {
       ui.out(helpText(version));
       return EXIT.ok;
     }
+    if (command.kind === 'update-help') {
+      const { updateHelpText } = await import('./help.js');
+      ui.out(updateHelpText(version));
+      return EXIT.ok;
+    }
+    if (command.kind === 'update') {
+      const { updateProject } = await import('../commands/update.js');
+      return await updateProject(command, { ui, cwd: process.cwd(), env: process.env, cleanup, generatorVersion: version });
+    }
     if (command.kind === 'check-help') {
       const { checkHelpText } = await import('./help.js');
       ui.out(checkHelpText(version));

@@ -18,16 +18,15 @@ import { README_TOOL_ROWS_MARKER, TOOL_IMPORTS_MARKER, TOOL_LIST_MARKER } from '
 import type { CleanupRegistry } from '../generate/write.js';
 import { TEMPLATES_DIR } from '../generate/templates-dir.js';
 import { CATALOG } from '../options/options.js';
-import { MANIFEST_SCHEMA_VERSION, type ProjectSpec } from '../options/project-spec.js';
+import type { ProjectSpec } from '../options/project-spec.js';
+import { MAX_RATE_LIMIT_POINTS, readProjectManifest } from '../generate/project-manifest.js';
 import type { SelectQuestion } from '../options/resolve.js';
 import { packageManagerInfo } from '../package-managers.js';
 import type { AddToolDefaults } from '../presets/preset-types.js';
 
 export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 export const SCOPE_PATTERN = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/;
-/** A team preset's addTool.scopePrefix (schema/preset.schema.json has the same pattern). */
-export const SCOPE_PREFIX_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
-export const LIMITS = Object.freeze({ title: 100, descriptionMin: 11, description: 500, scopes: 8, rateLimitPoints: 1_000_000 });
+export const LIMITS = Object.freeze({ title: 100, descriptionMin: 11, description: 500, scopes: 8, rateLimitPoints: MAX_RATE_LIMIT_POINTS });
 /** Where a project keeps its own templates for `add tool` (same helpers, same strictness). */
 export const OVERRIDES_DIR = '.secure-mcp/templates';
 
@@ -77,7 +76,7 @@ export interface ToolSpec {
 export async function addTool(command: AddToolCommand, deps: AddToolDeps): Promise<void> {
   const ask = command.yes ? undefined : deps.ask;
   const projectDir = path.resolve(deps.cwd, command.dir ?? '.');
-  const { spec, defaults } = readProject(projectDir);
+  const { spec, addTool: defaults } = readProjectManifest(projectDir, 'add tool');
 
   // Name and given values first: a refusal costs no question.
   checkName(command.name, projectDir);
@@ -104,56 +103,6 @@ export async function addTool(command: AddToolCommand, deps: AddToolDeps): Promi
 }
 
 // ---- the project ----
-
-function readProject(projectDir: string): { spec: ProjectSpec; defaults: AddToolDefaults } {
-  if (!existsSync(projectDir) || !lstatSync(projectDir).isDirectory()) {
-    throw new CliError('TARGET_INVALID', `${projectDir} is not a folder.`, { hint: 'Run add tool inside a project made by create-secure-mcp, or pass --dir <project>.' });
-  }
-  const manifestPath = path.join(projectDir, 'secure-mcp.json');
-  if (!existsSync(manifestPath)) {
-    throw new CliError('TARGET_INVALID', `${projectDir} has no secure-mcp.json, so it is not a project made by create-secure-mcp.`, {
-      hint: 'Run add tool inside a generated project, or pass --dir <project>.',
-    });
-  }
-  let manifest: { schemaVersion?: unknown; spec?: unknown; preset?: { addTool?: unknown } };
-  try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as typeof manifest;
-  } catch (error) {
-    throw new CliError('TARGET_INVALID', `secure-mcp.json in ${projectDir} is not valid JSON.`, { cause: error, hint: 'Restore it from version control.' });
-  }
-  const version = manifest.schemaVersion;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    throw new CliError('TARGET_INVALID', 'secure-mcp.json has no valid schemaVersion.', { hint: 'Restore it from version control.' });
-  }
-  if (version > MANIFEST_SCHEMA_VERSION) {
-    throw new CliError('TARGET_INVALID', `secure-mcp.json has schemaVersion ${version}, newer than this create-secure-mcp knows (${MANIFEST_SCHEMA_VERSION}).`, {
-      hint: 'Run a newer create-secure-mcp (the one that made the project, or later).',
-    });
-  }
-  const spec = manifest.spec as Partial<ProjectSpec> | undefined;
-  const storages = CATALOG.storages.map((s) => s.value);
-  const managers = CATALOG.packageManagers.map((p) => p.value);
-  if (!spec || typeof spec !== 'object' || typeof spec.name !== 'string' || !storages.includes(spec.storage as string) || !managers.includes(spec.packageManager as string) || !Array.isArray(spec.tools)) {
-    throw new CliError('TARGET_INVALID', 'secure-mcp.json has no valid spec (name, storage, tools, packageManager).', { hint: 'Restore it from version control.' });
-  }
-  return { spec: spec as ProjectSpec, defaults: addToolDefaults(manifest.preset?.addTool) };
-}
-
-/** The team preset's defaults for added tools, as secure-mcp.json recorded them; a value that is not valid is refused, not ignored. */
-function addToolDefaults(value: unknown): AddToolDefaults {
-  if (value === undefined) return {};
-  const refuse = (what: string): never => {
-    throw new CliError('TARGET_INVALID', `secure-mcp.json has an invalid preset.addTool${what}.`, { hint: 'Restore it from version control.' });
-  };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse('');
-  const { scopePrefix, rateLimitPoints } = value as { scopePrefix?: unknown; rateLimitPoints?: unknown };
-  if (scopePrefix !== undefined && (typeof scopePrefix !== 'string' || !SCOPE_PREFIX_PATTERN.test(scopePrefix))) refuse('.scopePrefix');
-  if (rateLimitPoints !== undefined && (typeof rateLimitPoints !== 'number' || !Number.isSafeInteger(rateLimitPoints) || rateLimitPoints < 1 || rateLimitPoints > LIMITS.rateLimitPoints)) refuse('.rateLimitPoints');
-  return {
-    ...(scopePrefix !== undefined ? { scopePrefix: scopePrefix as string } : {}),
-    ...(rateLimitPoints !== undefined ? { rateLimitPoints: rateLimitPoints as number } : {}),
-  };
-}
 
 /** Tool names the project already has: `name: '…'` in src/tools/*.ts, plus every catalog name. */
 function existingToolNames(projectDir: string): Set<string> {
