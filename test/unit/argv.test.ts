@@ -81,6 +81,14 @@ describe('parseCommand', () => {
     }
   });
 
+  it('reads update [directory] and its flags', () => {
+    expect(parseCommand(['update'])).toEqual({ kind: 'update', directory: undefined, to: undefined, from: undefined, preset: undefined, dryRun: false, yes: false });
+    expect(parseCommand(['update', 'srv', '--from', 'old.tgz', '--to', '0.2.0', '--preset', 'p.json', '--dry-run', '-y'])).toEqual({ kind: 'update', directory: 'srv', to: '0.2.0', from: 'old.tgz', preset: 'p.json', dryRun: true, yes: true });
+    expect(parseCommand(['update', '--help'])).toEqual({ kind: 'update-help' });
+    expect(usageError(['update', 'a', 'b']).message).toContain('one directory');
+    expect(usageError(['--yes', 'update']).message).toContain('must come first: create-secure-mcp update [directory]');
+  });
+
   it('reads add tool <name> and its flags', () => {
     expect(parseCommand(['add', 'tool', 'search_tickets', '--description', 'Finds tickets by text.', '--title=Search', '--scopes', 'tickets:read, tickets:write', '--destructive', '--storage', '--rate-limit-points', '30', '--dir', 'srv', '--dry-run', '-y'])).toEqual({
       kind: 'add-tool',
