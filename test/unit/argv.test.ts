@@ -57,7 +57,6 @@ describe('parseCommand', () => {
   it('refuses two directories and reserved sub-command names', () => {
     expect(usageError(['a', 'b']).message).toContain('one directory');
     expect(usageError(['--yes', 'check']).message).toContain('must come first: create-secure-mcp check [directory]');
-    expect(usageError(['update']).hint).toContain('./update');
     // preset is a sub-command (preset init), never a folder named "preset" unless written ./preset.
     expect(usageError(['preset']).message).toContain('preset init');
     expect(usageError(['preset']).hint).toContain('./preset');
