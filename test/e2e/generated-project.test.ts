@@ -144,6 +144,26 @@ describe('real clients against generated HTTP servers', () => {
     }
   }, 600_000);
 
+  it('create-secure-mcp check on the installed project: no failure, the audit chain verifies, and --url passes every live item', async () => {
+    const project = path.join(work, projects.yes.dir);
+    const server = await timed(`start the HTTP server of ${projects.yes.dir} for check --url`, () => startHttp(project));
+    try {
+      const run = timed(`check --url on ${projects.yes.dir}`, () => runCli(['check', project, '--json', '--offline', '--url', server.url], { cwd: work }));
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      const items = (JSON.parse(run.stdout) as { items: Array<{ id: string; status: string; message: string }> }).items;
+      const byId = new Map(items.map((i) => [i.id, i]));
+      expect(items.filter((i) => i.status === 'fail')).toEqual([]);
+      // Installed: the lockfile is there; built: the project's own verifier ran with the key from its .env.
+      expect(byId.get('SMCP-DEPS-001')?.status).toBe('pass');
+      expect(byId.get('SMCP-AUDIT-002'), JSON.stringify(byId.get('SMCP-AUDIT-002'))).toMatchObject({ status: 'pass' });
+      const live = items.filter((i) => i.id.startsWith('SMCP-LIVE-'));
+      expect(live.length).toBeGreaterThanOrEqual(7);
+      expect(live.filter((i) => i.status !== 'pass' && i.status !== 'not-applicable').map((i) => `${i.id} ${i.status}: ${i.message}`)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  }, 300_000);
+
   it('the conformance suite passes its server scenarios on a loopback server without auth', async () => {
     const dir = 'e2e-conformance';
     const run = runCli([dir, '--yes', '--no-install', '--no-git', '--transport', 'http', '--auth', 'none', '--storage', 'none', '--tools='], { cwd: work });
