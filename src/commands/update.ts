@@ -59,18 +59,24 @@ export async function updateProject(command: UpdateCommand, deps: UpdateDeps): P
 
   const changes = decisions.filter((d) => d.action !== 'kept' && d.action !== 'protected');
   printTable(deps.ui, decisions, manifest.generatorVersion, deps.generatorVersion, command.dryRun);
+  const conflicts = decisions.filter((d) => d.action === 'conflict');
   if (command.dryRun) {
-    deps.ui.out(`Dry run: nothing was written (${changes.length} file${changes.length === 1 ? '' : 's'} would change).`);
+    deps.ui.out(`Dry run: nothing was written (${changes.length} file${changes.length === 1 ? '' : 's'} would change${conflicts.length > 0 ? `, ${conflicts.length} with conflicts` : ''}).`);
+    // Exit 1 when the real run would conflict, so CI can spot an update that needs a person.
+    return conflicts.length > 0 ? EXIT.user : EXIT.ok;
+  }
+  if (changes.length === 0 && manifest.generatorVersion === deps.generatorVersion) {
+    deps.ui.out('');
+    deps.ui.out(`${deps.ui.color.green('✔')} Already up to date with create-secure-mcp ${deps.generatorVersion}: nothing changed.`);
     return EXIT.ok;
   }
   applyDecisions(projectDir, changes, manifest, deps);
 
-  const conflicts = decisions.filter((d) => d.action === 'conflict');
   const pm = packageManagerInfo(manifest.spec.packageManager);
   deps.ui.out('');
   if (conflicts.length > 0) {
     deps.ui.out(`${deps.ui.color.yellow('!')} ${conflicts.length} file${conflicts.length === 1 ? '' : 's'} with conflicts (resolve the <<<<<<< yours / >>>>>>> markers, then review):`);
-    for (const c of conflicts) deps.ui.out(`    ${c.path}`);
+    for (const c of conflicts) deps.ui.out(`    ${c.path}${c.content === undefined ? `  (${c.why})` : ''}`);
   } else {
     deps.ui.out(`${deps.ui.color.green('✔')} Updated ${projectDir} from create-secure-mcp ${manifest.generatorVersion || '(unknown)'} to ${deps.generatorVersion}: ${changes.length} file${changes.length === 1 ? '' : 's'} changed, left uncommitted for review.`);
   }

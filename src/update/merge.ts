@@ -81,7 +81,9 @@ async function decide(
     return { path, action: 'kept', why: 'removed by the template, kept because you changed it' };
   }
   if (o === undefined) {
-    return { path, action: 'kept', why: 'you deleted it; the template changed it' };
+    // A change of the template (a security fix, often) would silently not land: that is a conflict for
+    // a person to decide (as git treats modify/delete). Nothing is written; the file stays deleted.
+    return { path, action: 'conflict', why: 'you deleted it; the template changed it (restore it from the template, or keep it deleted)', conflicts: 1 };
   }
   return mergeBoth(path, b, t, o, mergeText, labels);
 }

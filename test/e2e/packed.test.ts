@@ -125,6 +125,7 @@ describe('the packed package', () => {
       file === 'dist/bundle/create-secure-mcp.js' ||
       file === 'dist/generate/precompiled-templates.js' ||
       file === 'schema/preset.schema.json' ||
+      file === 'release-notes.json' ||
       file.startsWith('templates/');
     expect(packed.filter((file) => !allowed(file))).toEqual([]);
     expect(packed).toContain('dist/bundle/create-secure-mcp.js');

@@ -80,7 +80,7 @@ describe('mergeProject: rules', () => {
 
   it('deleted by you, changed by the template → kept deleted (not resurrected)', async () => {
     const d = await one('a.ts', 'old\n', 'new\n', undefined, failingMerge);
-    expectNoContent(d, { action: 'kept', why: 'you deleted it; the template changed it' });
+    expectNoContent(d, { action: 'conflict', why: 'you deleted it; the template changed it (restore it from the template, or keep it deleted)', conflicts: 1 });
   });
 
   it('deleted by you and by the template → kept (nothing to do)', async () => {
