@@ -71,10 +71,15 @@ export const UPDATE_FLAGS = {
   to: { type: 'string' },
   from: { type: 'string' },
   preset: { type: 'string' },
+  set: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Options `update --set key=value` may change (the create flags' names); the package manager is not one of them. */
+export const UPDATE_SET_KEYS = ['transport', 'auth', 'storage', 'tools', 'rate-limit-store'] as const;
+export type UpdateSetKey = (typeof UPDATE_SET_KEYS)[number];
 
 /** Sub-commands that later releases add, reserved so they never make a folder of that name (none left). */
 const RESERVED_COMMANDS: readonly string[] = [];
@@ -106,6 +111,8 @@ export type Command =
       from: string | undefined;
       /** --preset: the team preset recorded in secure-mcp.json (same hash), needed to render a preset project. */
       preset: string | undefined;
+      /** --set key=value: spec changes, validated later like create's flags (values unvalidated here). */
+      set: Readonly<Partial<Record<UpdateSetKey, string>>>;
       dryRun: boolean;
       yes: boolean;
     }
@@ -305,9 +312,22 @@ function parseUpdate(argv: readonly string[]): Command {
   if (positionals.length > 1) {
     throw new CliError('USAGE', `update takes one directory, got ${positionals.length}: ${positionals.join(' ')}.`, { hint: 'Quote a path that contains spaces.' });
   }
+  const set: Partial<Record<UpdateSetKey, string>> = {};
+  for (const entry of values.set ?? []) {
+    const at = entry.indexOf('=');
+    const key = at === -1 ? entry : entry.slice(0, at);
+    if (at === -1 || !(UPDATE_SET_KEYS as readonly string[]).includes(key)) {
+      throw new CliError('USAGE', at === -1 ? `--set ${entry}: expected key=value.` : `--set ${key}: not an option update can change.`, {
+        hint: `Write --set <key>=<value> with a key from: ${UPDATE_SET_KEYS.join(', ')} (e.g. --set transport=both).`,
+      });
+    }
+    if (set[key as UpdateSetKey] !== undefined) throw new CliError('USAGE', `--set ${key} is given twice.`, { hint: 'Give each option once.' });
+    set[key as UpdateSetKey] = entry.slice(at + 1);
+  }
   return {
     kind: 'update',
     directory: positionals[0],
+    set,
     to: emptyToUndefined('--to', values.to),
     from: emptyToUndefined('--from', values.from),
     preset: emptyToUndefined('--preset', values.preset),

@@ -186,6 +186,8 @@ ${table([
   ['', 'not this one: an npm pack tarball or an unpacked package'],
   ['--to <version>', `the version to update to; only this one (${version})`],
   ['--preset <preset>', 'the team preset secure-mcp.json records (same content hash), for a preset project'],
+  ['--set <key>=<value>', 'change an option through the same merge (repeatable): transport, auth, storage,'],
+  ['', "tools, rate-limit-store; checked like create's flags and the preset's locks"],
   ['--dry-run', 'print what would change; write nothing'],
   ['-y, --yes', 'never prompt (update asks nothing today)'],
   ['-h, --help', 'show this help'],
@@ -197,5 +199,6 @@ project), 2 internal error, 130 interrupted.
 Examples
   npm pack create-secure-mcp@0.1.0 && create-secure-mcp update --from create-secure-mcp-0.1.0.tgz
   create-secure-mcp update --from ../create-secure-mcp-0.1.0.tgz --dry-run
+  create-secure-mcp update --set transport=both --set tools=files,notes,fetch
 `;
 }

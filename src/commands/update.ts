@@ -21,8 +21,8 @@ import { readProjectManifest, type ProjectManifest } from '../generate/project-m
 import { renderPlan } from '../generate/render.js';
 import { resolveInside } from '../generate/safe-path.js';
 import type { CleanupRegistry } from '../generate/write.js';
-import { servesHttp } from '../options/options.js';
-import type { ProjectSpec } from '../options/project-spec.js';
+import { CATALOG, servesHttp } from '../options/options.js';
+import type { ProjectSpec, SpecInput } from '../options/project-spec.js';
 import { packageManagerInfo } from '../package-managers.js';
 import { applyPresetFiles } from '../presets/apply-files.js';
 import type { Preset } from '../presets/preset-types.js';
@@ -30,6 +30,9 @@ import { mergeProject } from '../update/merge.js';
 import type { FileSet, MergeDecision } from '../update/merge-types.js';
 
 type UpdateCommand = Extract<Command, { kind: 'update' }>;
+
+/** Secret files a newly added feature may need, created when absent (never replaced). */
+const SEEDED_SECRETS = /^(?:api-keys\.json|\.secrets\/[^/]+)$/;
 
 export interface UpdateDeps {
   readonly ui: Ui;
@@ -49,28 +52,48 @@ export async function updateProject(command: UpdateCommand, deps: UpdateDeps): P
   }
   requireCleanGitTree(projectDir);
   const preset = await presetFor(manifest, command, deps);
+  // --set: the new spec, through create's own resolution (catalog values, option rules, the preset's locks).
+  const target = Object.keys(command.set).length === 0 ? manifest.spec : await changedSpec(manifest, command.set);
+  const specChanged = JSON.stringify(target) !== JSON.stringify(manifest.spec);
 
-  // Base: the recorded version's render (ourselves when that is this version), theirs: this version's.
-  const theirs = await renderHere(manifest.spec, preset, deps.generatorVersion);
+  // Base: the recorded spec as the recorded version rendered it; theirs: the target spec as this version renders it.
+  const theirs = await renderHere(target, preset, deps.generatorVersion);
   const base =
-    manifest.generatorVersion === deps.generatorVersion ? theirs : await renderWithGenerator(manifest, command, preset, deps);
+    manifest.generatorVersion !== deps.generatorVersion
+      ? await renderWithGenerator(manifest, command, preset, deps)
+      : specChanged
+        ? await renderHere(manifest.spec, preset, deps.generatorVersion)
+        : theirs;
   const ours = readOurs(projectDir, new Set([...base.keys(), ...theirs.keys()]));
-  const decisions = await mergeProject(base, theirs, ours, { labels: { ours: 'yours', base: `create-secure-mcp ${manifest.generatorVersion || 'base'}`, theirs: `create-secure-mcp ${deps.generatorVersion}` } });
+  const merged = await mergeProject(base, theirs, ours, { labels: { ours: 'yours', base: `create-secure-mcp ${manifest.generatorVersion || 'base'}`, theirs: `create-secure-mcp ${deps.generatorVersion}` } });
+  // A feature that --set adds may need secret files the project never had (API keys: api-keys.json and its
+  // development key). They are created as create creates them — only where no file exists; an existing
+  // secret is never read into the merge or replaced.
+  const decisions = merged.map((d): MergeDecision => {
+    const content = theirs.get(d.path);
+    if (d.action !== 'protected' || !SEEDED_SECRETS.test(d.path) || ours.has(d.path) || content === undefined) return d;
+    return { path: d.path, action: 'added', content, why: 'new: the added feature needs it (generated now, mode 600)' };
+  });
 
   const changes = decisions.filter((d) => d.action !== 'kept' && d.action !== 'protected');
   printTable(deps.ui, decisions, manifest.generatorVersion, deps.generatorVersion, command.dryRun);
+  if (specChanged) {
+    const show = (v: unknown): string => (Array.isArray(v) ? v.join(',') || '(none)' : String(v));
+    const diff = (Object.keys(target) as Array<keyof ProjectSpec>).filter((k) => show(target[k]) !== show(manifest.spec[k])).map((k) => `${k} ${show(manifest.spec[k])} → ${show(target[k])}`);
+    deps.ui.out(`  spec: ${diff.join('; ')}`);
+  }
   const conflicts = decisions.filter((d) => d.action === 'conflict');
   if (command.dryRun) {
     deps.ui.out(`Dry run: nothing was written (${changes.length} file${changes.length === 1 ? '' : 's'} would change${conflicts.length > 0 ? `, ${conflicts.length} with conflicts` : ''}).`);
     // Exit 1 when the real run would conflict, so CI can spot an update that needs a person.
     return conflicts.length > 0 ? EXIT.user : EXIT.ok;
   }
-  if (changes.length === 0 && manifest.generatorVersion === deps.generatorVersion) {
+  if (changes.length === 0 && manifest.generatorVersion === deps.generatorVersion && !specChanged) {
     deps.ui.out('');
     deps.ui.out(`${deps.ui.color.green('✔')} Already up to date with create-secure-mcp ${deps.generatorVersion}: nothing changed.`);
     return EXIT.ok;
   }
-  applyDecisions(projectDir, changes, manifest, deps);
+  applyDecisions(projectDir, changes, manifest, target, deps);
 
   const pm = packageManagerInfo(manifest.spec.packageManager);
   deps.ui.out('');
@@ -79,6 +102,10 @@ export async function updateProject(command: UpdateCommand, deps: UpdateDeps): P
     for (const c of conflicts) deps.ui.out(`    ${c.path}${c.content === undefined ? `  (${c.why})` : ''}`);
   } else {
     deps.ui.out(`${deps.ui.color.green('✔')} Updated ${projectDir} from create-secure-mcp ${manifest.generatorVersion || '(unknown)'} to ${deps.generatorVersion}: ${changes.length} file${changes.length === 1 ? '' : 's'} changed, left uncommitted for review.`);
+  }
+  const missing = missingVariables(theirs.get('.env.example'), projectDir);
+  if (missing.length > 0) {
+    deps.ui.out(`${deps.ui.color.yellow('!')} .env is never touched by update; the project now needs ${missing.join(', ')} there (see .env.example).`);
   }
   deps.ui.out('');
   deps.ui.out(deps.ui.color.bold('Next steps'));
@@ -125,6 +152,49 @@ function readOurs(projectDir: string, paths: ReadonlySet<string>): FileSet {
     ours.set(relative, readFileSync(file));
   }
   return ours;
+}
+
+// ---- the spec ----
+
+/**
+ * The recorded spec with --set applied, resolved as create resolves flags (so a value the catalog lacks,
+ * an option that does not fit the others, or a change to an option the team preset locks is refused).
+ * A stdio project's recorded auth and rate-limit store are placeholders: they are not carried to HTTP.
+ */
+async function changedSpec(manifest: ProjectManifest, set: Extract<Command, { kind: 'update' }>['set']): Promise<ProjectSpec> {
+  const old = manifest.spec;
+  const transport = set.transport ?? old.transport;
+  const keepHttp = servesHttp(old.transport) && servesHttp(transport);
+  const flags: SpecInput = {
+    name: old.name,
+    transport,
+    storage: set.storage ?? old.storage,
+    tools: set.tools !== undefined ? set.tools.split(',').map((t) => t.trim()).filter((t) => t !== '') : old.tools,
+    packageManager: old.packageManager,
+    auth: set.auth ?? (keepHttp ? old.auth : undefined),
+    rateLimitStore: set['rate-limit-store'] ?? (keepHttp ? old.rateLimitStore : undefined),
+  };
+  const { resolveSpec } = await import('../options/resolve.js');
+  try {
+    return await resolveSpec(flags, { catalog: CATALOG, yes: true, defaultName: old.name, detectedPackageManager: old.packageManager, preset: manifest.preset });
+  } catch (error) {
+    if (error instanceof CliError) throw new CliError(error.code, `update --set: ${error.message.replace(/--(transport|auth|storage|tools|rate-limit-store)\b/g, '--set $1')}`, error.hint === undefined ? {} : { hint: error.hint });
+    throw error;
+  }
+}
+
+/** Variables the new .env.example sets (uncommented) that the project's .env lacks. Reads .env, never writes it. */
+function missingVariables(example: Buffer | undefined, projectDir: string): string[] {
+  if (example === undefined) return [];
+  const names = (text: string): Set<string> => new Set([...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1] as string));
+  let env = '';
+  try {
+    env = readFileSync(path.join(projectDir, '.env'), 'utf8');
+  } catch {
+    // no .env: every variable is missing
+  }
+  const have = names(env);
+  return [...names(example.toString('utf8'))].filter((name) => !have.has(name));
 }
 
 // ---- the two renders ----
@@ -287,7 +357,7 @@ function readTree(root: string): FileSet {
 // ---- writing ----
 
 /** Writes every decision and the manifest's new version; on any failure (or Ctrl-C) puts every file back. */
-function applyDecisions(projectDir: string, changes: readonly MergeDecision[], manifest: ProjectManifest, deps: UpdateDeps): void {
+function applyDecisions(projectDir: string, changes: readonly MergeDecision[], manifest: ProjectManifest, target: ProjectSpec, deps: UpdateDeps): void {
   const manifestPath = 'secure-mcp.json';
   const touched = [...changes.map((c) => c.path), manifestPath];
   const before = new Map<string, { content: Buffer; mode: number } | undefined>();
@@ -330,13 +400,13 @@ function applyDecisions(projectDir: string, changes: readonly MergeDecision[], m
         dir = path.dirname(dir);
       }
       for (const d of missing.reverse()) {
-        mkdirSync(d);
+        mkdirSync(d, { mode: path.basename(d) === '.secrets' ? 0o700 : 0o755 }); // as create makes .secrets/
         createdDirs.push(d);
       }
-      const mode = before.get(change.path)?.mode ?? 0o644;
+      const mode = before.get(change.path)?.mode ?? (SEEDED_SECRETS.test(change.path) ? 0o600 : 0o644);
       writeFileSync(file, change.content, { mode });
     }
-    const updated = { ...manifest.raw, generatorVersion: deps.generatorVersion };
+    const updated = { ...manifest.raw, generatorVersion: deps.generatorVersion, spec: target };
     writeFileSync(resolveInside(projectDir, manifestPath), `${JSON.stringify(updated, null, 2)}\n`);
   } catch (error) {
     restore();
