@@ -98,8 +98,8 @@ export function docProblems(project: RenderedProject, all: readonly RenderedProj
     }
     if (pm.name === 'bun' && /\bbun test\b/.test(text)) problems.push(`${doc} says "bun test", Bun's own runner, not the project's test script`);
     // create-secure-mcp commands that do not exist.
-    // `add tool` exists (src/commands/add-tool.ts); `add` of anything else, check, update and preset do not yet.
-    for (const match of text.matchAll(/create-secure-mcp(?:@[\w.-]+)? (add(?! tool\b)|check|update|preset)\b/g)) {
+    // `add tool`, `check`, `update` and `preset init` exist (src/commands/); `add`/`preset` of anything else does not.
+    for (const match of text.matchAll(/create-secure-mcp(?:@[\w.-]+)? (add(?! tool\b)|preset(?! init\b))\b/g)) {
       problems.push(`${doc} names "${match[0]}", a command create-secure-mcp does not have`);
     }
     // Variables: one of any project's, it must be this project's and read by its code.
