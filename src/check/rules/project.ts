@@ -8,6 +8,7 @@ import { parseIgnore, type IgnoreRules } from '../ignore-file.js';
 import { engineLowerBounds, majorOf, nodeLineStatus } from '../node-lines.js';
 import type { CheckContext, Evidence, Outcome, ProjectView, Rule } from '../types.js';
 import { workflowNodeVersions } from './ci.js';
+import { INPUT_FIELD } from '../../presets/apply-options.js';
 
 const MCP01 = 'MCP01: Token Mismanagement & Secret Exposure';
 const MCP04 = 'MCP04: Software Supply Chain Attacks & Dependency Tampering';
@@ -580,15 +581,8 @@ export const maintainedNode: Rule = {
 // ---------------------------------------------------------------------------------------------------
 // SMCP-PRESET-001
 
-/** Preset option (named as its create flag) → the spec field it sets. */
-const SPEC_FIELD: Readonly<Record<string, string>> = {
-  transport: 'transport',
-  auth: 'auth',
-  storage: 'storage',
-  tools: 'tools',
-  'rate-limit-store': 'rateLimitStore',
-  'package-manager': 'packageManager',
-};
+/** Preset option (named as its create flag) → the spec field it sets: the one map resolve uses too. */
+const SPEC_FIELD: Readonly<Record<string, string>> = INPUT_FIELD;
 
 function sameOption(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) {
