@@ -5,17 +5,13 @@ import { GITHUB_ACTIONS } from '../../src/github-actions.js';
 import { parseYamlLines, RULES as CI_RULES } from '../../src/check/rules/ci.js';
 import { RULES as PROJECT_RULES } from '../../src/check/rules/project.js';
 import { RULES as SUPPLY_RULES } from '../../src/check/rules/supply-chain.js';
-import type { Rule } from '../../src/check/types.js';
+import type { CheckContext, Rule } from '../../src/check/types.js';
 import type { ProjectSpec } from '../../src/options/project-spec.js';
-import { changed, offlineContext, outcome, renderedFiles } from '../support/check-fixtures.js';
+import { changed, failingIds, outcome, renderedSpecs, ruleById } from '../support/check-fixtures.js';
 
 type Files = Map<string, Buffer>;
 const MINE: readonly Rule[] = [...PROJECT_RULES, ...SUPPLY_RULES, ...CI_RULES];
-const rule = (id: string): Rule => {
-  const found = MINE.find((r) => r.id === id);
-  if (!found) throw new Error(`no rule ${id}`);
-  return found;
-};
+const rule = (id: string): Rule => ruleById(MINE, id);
 const WF = '.github/workflows/ci.yml';
 
 const SPECS: Record<string, Partial<ProjectSpec>> = {
@@ -26,21 +22,14 @@ const SPECS: Record<string, Partial<ProjectSpec>> = {
   'http+oauth+postgres+redis': { transport: 'http', auth: 'oauth', storage: 'postgres', rateLimitStore: 'redis' },
 };
 
-const rendered = new Map<string, Files>();
+let rendered: Awaited<ReturnType<typeof renderedSpecs>>;
 beforeAll(async () => {
-  for (const [label, spec] of Object.entries(SPECS)) rendered.set(label, await renderedFiles(spec));
+  rendered = await renderedSpecs(SPECS);
 });
-const files = (label: string): Files => {
-  const f = rendered.get(label);
-  if (!f) throw new Error(`not rendered: ${label}`);
-  return f;
-};
+const files = (label: string): Files => rendered.get(label);
 
-async function failing(project: Files): Promise<string[]> {
-  const ids: string[] = [];
-  for (const r of MINE) if ((await outcome(r, project, offlineContext())).status === 'fail') ids.push(r.id);
-  return ids;
-}
+/** Ids of my items that fail on `project`. */
+const failing = (project: Files, context?: CheckContext): Promise<string[]> => failingIds(MINE, project, context);
 
 /** Adds a step at the end of the generated workflow's steps. */
 const addStep = (step: string) => (text: string) => `${text.trimEnd()}\n${step}\n`;

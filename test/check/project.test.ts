@@ -11,15 +11,11 @@ import { planProject } from '../../src/generate/plan.js';
 import { renderPlan } from '../../src/generate/render.js';
 import type { ProjectSpec } from '../../src/options/project-spec.js';
 import type { PresetRecord } from '../../src/presets/preset-types.js';
-import { changed, DEFAULT_SPEC, offlineContext, outcome, renderedFiles } from '../support/check-fixtures.js';
+import { DEFAULT_SPEC, changed, failingIds, offlineContext, outcome, renderedSpecs, ruleById } from '../support/check-fixtures.js';
 
 type Files = Map<string, Buffer>;
 const MINE: readonly Rule[] = [...PROJECT_RULES, ...SUPPLY_RULES, ...CI_RULES];
-const rule = (id: string): Rule => {
-  const found = MINE.find((r) => r.id === id);
-  if (!found) throw new Error(`no rule ${id}`);
-  return found;
-};
+const rule = (id: string): Rule => ruleById(MINE, id);
 
 const PRESET: PresetRecord = {
   name: '@acme/mcp-preset',
@@ -47,23 +43,15 @@ const SPECS: Record<string, Partial<ProjectSpec>> = {
   'http+oauth+postgres+redis': { transport: 'http', auth: 'oauth', storage: 'postgres', rateLimitStore: 'redis' },
 };
 
-const rendered = new Map<string, Files>();
+let rendered: Awaited<ReturnType<typeof renderedSpecs>>;
 beforeAll(async () => {
-  for (const [label, spec] of Object.entries(SPECS)) rendered.set(label, await renderedFiles(spec));
+  rendered = await renderedSpecs(SPECS);
   rendered.set('preset-recorded', await renderedWithPreset());
 });
-const files = (label: string): Files => {
-  const f = rendered.get(label);
-  if (!f) throw new Error(`not rendered: ${label}`);
-  return f;
-};
+const files = (label: string): Files => rendered.get(label);
 
 /** Ids of my items that fail on `project`. */
-async function failing(project: Files, context: CheckContext = offlineContext()): Promise<string[]> {
-  const ids: string[] = [];
-  for (const r of MINE) if ((await outcome(r, project, context)).status === 'fail') ids.push(r.id);
-  return ids;
-}
+const failing = (project: Files, context?: CheckContext): Promise<string[]> => failingIds(MINE, project, context);
 
 /**
  * The generated package.json still says engines.node ">=20.12" (src/generate/shared-files.ts, not this

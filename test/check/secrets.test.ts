@@ -6,18 +6,12 @@ import { RULES as CODE } from '../../src/check/rules/code.js';
 import { RULES as SECRETS } from '../../src/check/rules/secrets.js';
 import { RULES as TOOLS } from '../../src/check/rules/tools.js';
 import type { Outcome, Rule } from '../../src/check/types.js';
-import { changed, offlineContext, outcome, renderedFiles, view } from '../support/check-fixtures.js';
+import { changed, outcome, outcomesOf, renderedFiles, ruleById } from '../support/check-fixtures.js';
 
 const ALL: readonly Rule[] = [...SECRETS, ...CODE, ...TOOLS];
-const rule = (id: string): Rule => ALL.find((r) => r.id === id) as Rule;
+const rule = (id: string): Rule => ruleById(ALL, id);
 
-/** Every rule on one view of the project (as the runner does: per-file caches are shared). */
-async function statuses(files: ReadonlyMap<string, Buffer | string>): Promise<Map<string, Outcome>> {
-  const project = view(files);
-  const out = new Map<string, Outcome>();
-  for (const r of ALL) out.set(r.id, await r.run(project, offlineContext()));
-  return out;
-}
+const statuses = (files: ReadonlyMap<string, Buffer | string>): Promise<Map<string, Outcome>> => outcomesOf(ALL, files);
 const failing = (o: Map<string, Outcome>): string[] => [...o].filter(([, x]) => x.status === 'fail').map(([id]) => id);
 
 const SPECS = {

@@ -7,15 +7,11 @@ import { RULES as PROJECT_RULES } from '../../src/check/rules/project.js';
 import { parseAuditOutput, RULES as SUPPLY_RULES } from '../../src/check/rules/supply-chain.js';
 import type { CheckContext, ExecResult, Rule } from '../../src/check/types.js';
 import type { ProjectSpec } from '../../src/options/project-spec.js';
-import { changed, offlineContext, outcome, renderedFiles } from '../support/check-fixtures.js';
+import { changed, failingIds, offlineContext, outcome, renderedSpecs, ruleById } from '../support/check-fixtures.js';
 
 type Files = Map<string, Buffer>;
 const MINE: readonly Rule[] = [...PROJECT_RULES, ...SUPPLY_RULES, ...CI_RULES];
-const rule = (id: string): Rule => {
-  const found = MINE.find((r) => r.id === id);
-  if (!found) throw new Error(`no rule ${id}`);
-  return found;
-};
+const rule = (id: string): Rule => ruleById(MINE, id);
 const LOCK = rule('SMCP-DEPS-001');
 const AUDIT = rule('SMCP-DEPS-002');
 
@@ -29,21 +25,14 @@ const SPECS: Record<string, Partial<ProjectSpec>> = {
 const LOCKFILE: Record<string, string> = { default: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock', bun: 'bun.lock', 'http+oauth+postgres+redis': 'package-lock.json' };
 const INSTALL: Record<string, string> = { default: 'npm install', pnpm: 'pnpm install', yarn: 'yarn install', bun: 'bun install', 'http+oauth+postgres+redis': 'npm install' };
 
-const rendered = new Map<string, Files>();
+let rendered: Awaited<ReturnType<typeof renderedSpecs>>;
 beforeAll(async () => {
-  for (const [label, spec] of Object.entries(SPECS)) rendered.set(label, await renderedFiles(spec));
+  rendered = await renderedSpecs(SPECS);
 });
-const files = (label: string): Files => {
-  const f = rendered.get(label);
-  if (!f) throw new Error(`not rendered: ${label}`);
-  return f;
-};
+const files = (label: string): Files => rendered.get(label);
 
-async function failing(project: Files, context: CheckContext = offlineContext()): Promise<string[]> {
-  const ids: string[] = [];
-  for (const r of MINE) if ((await outcome(r, project, context)).status === 'fail') ids.push(r.id);
-  return ids;
-}
+/** Ids of my items that fail on `project`. */
+const failing = (project: Files, context?: CheckContext): Promise<string[]> => failingIds(MINE, project, context);
 
 /** A context that can run commands: each call answers with `answer` (or throws it). */
 function execContext(answer: ExecResult | Error, calls: { command: string; args: readonly string[]; timeoutMs: number | undefined }[] = []): CheckContext {

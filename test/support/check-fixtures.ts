@@ -55,3 +55,37 @@ export function offlineContext(overrides: Partial<CheckContext> = {}): CheckCont
 export async function outcome(rule: Rule, files: ReadonlyMap<string, Buffer | string>, context: CheckContext = offlineContext()): Promise<Outcome> {
   return rule.run(view(files), context);
 }
+
+/** The rule with this id among `rules` (a test that names a missing id fails loudly). */
+export function ruleById(rules: readonly Rule[], id: string): Rule {
+  const found = rules.find((r) => r.id === id);
+  if (!found) throw new Error(`no rule ${id}`);
+  return found;
+}
+
+/** Every rule's outcome on one view of the project (as the runner does: per-file caches are shared). */
+export async function outcomesOf(rules: readonly Rule[], files: ReadonlyMap<string, Buffer | string>, context: CheckContext = offlineContext()): Promise<Map<string, Outcome>> {
+  const project = view(files);
+  const out = new Map<string, Outcome>();
+  for (const r of rules) out.set(r.id, await r.run(project, context));
+  return out;
+}
+
+/** Ids of the rules that fail on the project. */
+export async function failingIds(rules: readonly Rule[], files: ReadonlyMap<string, Buffer | string>, context: CheckContext = offlineContext()): Promise<string[]> {
+  return [...(await outcomesOf(rules, files, context))].filter(([, o]) => o.status === 'fail').map(([id]) => id);
+}
+
+/** Renders each labelled spec once; `get(label)` returns its files (an unknown label fails loudly). */
+export async function renderedSpecs(specs: Readonly<Record<string, Partial<ProjectSpec>>>): Promise<{ get(label: string): Map<string, Buffer>; set(label: string, files: Map<string, Buffer>): void }> {
+  const rendered = new Map<string, Map<string, Buffer>>();
+  for (const [label, spec] of Object.entries(specs)) rendered.set(label, await renderedFiles(spec));
+  return {
+    get(label) {
+      const files = rendered.get(label);
+      if (!files) throw new Error(`not rendered: ${label}`);
+      return files;
+    },
+    set: (label, files) => void rendered.set(label, files),
+  };
+}

@@ -169,10 +169,10 @@ export function matchBracket(code: string, open: number): number {
   return close > open ? close : -1;
 }
 
-/** Index of the innermost unclosed `{` before `index` in masked code, or -1. */
-export function enclosingBrace(code: string, index: number): number {
+/** Index of the innermost unclosed `{` before `index` in masked code (looking back at most `lookback` characters), or -1. */
+export function enclosingBrace(code: string, index: number, lookback = 100_000): number {
   let depth = 0;
-  for (let i = index - 1; i >= 0 && index - i < 100_000; i--) {
+  for (let i = index - 1; i >= 0 && index - i < lookback; i--) {
     const c = code[i];
     if (c === '}' || c === ')' || c === ']') depth++;
     else if (c === '(' || c === '[') depth = Math.max(0, depth - 1);

@@ -9,7 +9,7 @@
  * `generic`: there is nothing to read in them, the definitions they forward are read where they are.
  */
 import type { ProjectFile, ProjectView } from '../types.js';
-import { callAt, declaration, findInCode, masked, objectProps, type Prop, type Span } from './code-lexer.js';
+import { callAt, declaration, enclosingBrace, findInCode, masked, objectProps, type Prop, type Span } from './code-lexer.js';
 
 export type ToolKind = 'define' | 'register' | 'legacy' | 'raw';
 
@@ -139,7 +139,7 @@ export function findTools(project: ProjectView): ToolScan {
     if (tools.length + generic.length >= MAX_TOOLS) break;
     if (isCovered(m.file, m.index)) continue;
     const code = masked(m.file);
-    const open = enclosing(code, m.index);
+    const open = enclosingBrace(code, m.index, 50_000);
     if (open === -1) continue;
     const props = objectProps(code, m.file.text, open);
     if (!props.has('name')) continue;
@@ -151,20 +151,6 @@ export function findTools(project: ProjectView): ToolScan {
   const scan = { tools, generic };
   cache.set(project, scan);
   return scan;
-}
-
-function enclosing(code: string, index: number): number {
-  let depth = 0;
-  for (let i = index - 1; i >= 0 && index - i < 50_000; i--) {
-    const c = code[i];
-    if (c === '}' || c === ')' || c === ']') depth++;
-    else if (c === '(' || c === '[') depth = Math.max(0, depth - 1);
-    else if (c === '{') {
-      if (depth === 0) return i;
-      depth--;
-    }
-  }
-  return -1;
 }
 
 function fromProps(file: ProjectFile, code: string, kind: ToolKind, index: number, range: Span, props: ReadonlyMap<string, Prop>): FoundTool {

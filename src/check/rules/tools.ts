@@ -96,7 +96,8 @@ const TOOL_001: Rule = {
     const warns: Evidence[] = [];
     for (const tool of tools as FoundTool[]) {
       const { kind, index } = schemaKind(tool);
-      const ev = { ...evidenceAt(tool.file, index), snippet: `${label(tool)}: ${evidenceAt(tool.file, index).snippet ?? ''}` };
+      const at = evidenceAt(tool.file, index);
+      const ev = { ...at, snippet: `${label(tool)}: ${at.snippet ?? ''}` };
       if (kind === 'loose' || kind === 'json-open') fails.push(ev);
       else if (kind === 'shape' || kind === 'unknown') warns.push(ev);
     }
