@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { CliError } from '../errors.js';
 import type { SpecInput } from '../options/project-spec.js';
 
-export const CREATE_FLAGS = {
+/** The project's option flags: create takes them, and preset init writes them into a preset. */
+const SPEC_FLAGS = {
   name: { type: 'string' },
   transport: { type: 'string' },
   auth: { type: 'string' },
@@ -14,6 +15,10 @@ export const CREATE_FLAGS = {
   tools: { type: 'string' },
   'rate-limit-store': { type: 'string' },
   'package-manager': { type: 'string' },
+} as const;
+
+export const CREATE_FLAGS = {
+  ...SPEC_FLAGS,
   preset: { type: 'string' },
   'no-install': { type: 'boolean' },
   'no-git': { type: 'boolean' },
@@ -42,13 +47,7 @@ export const ADD_TOOL_FLAGS = {
 
 /** Flags of `create-secure-mcp preset init [file]` (DESIGN.md §3): the option flags of create, the preset's name and its locks. */
 export const PRESET_INIT_FLAGS = {
-  name: { type: 'string' },
-  transport: { type: 'string' },
-  auth: { type: 'string' },
-  storage: { type: 'string' },
-  tools: { type: 'string' },
-  'rate-limit-store': { type: 'string' },
-  'package-manager': { type: 'string' },
+  ...SPEC_FLAGS,
   lock: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   help: { type: 'boolean', short: 'h' },
@@ -203,15 +202,7 @@ export function parseCommand(argv: readonly string[]): Command {
   return {
     kind: 'create',
     directory: first,
-    input: {
-      name: values.name,
-      transport: values.transport,
-      auth: values.auth,
-      storage: values.storage,
-      tools: values.tools === undefined ? undefined : splitList(values.tools),
-      rateLimitStore: values['rate-limit-store'],
-      packageManager: values['package-manager'],
-    },
+    input: { name: values.name, ...specInput(values) },
     preset: emptyToUndefined('--preset', values.preset),
     yes: values.yes === true,
     install: values['no-install'] !== true,
@@ -287,14 +278,7 @@ function parsePreset(argv: readonly string[]): Command {
     kind: 'preset-init',
     file: emptyToUndefined('the file argument', file),
     name: values.name,
-    input: {
-      transport: values.transport,
-      auth: values.auth,
-      storage: values.storage,
-      tools: values.tools === undefined ? undefined : splitList(values.tools),
-      rateLimitStore: values['rate-limit-store'],
-      packageManager: values['package-manager'],
-    },
+    input: specInput(values),
     lock: values.lock === undefined ? undefined : splitList(values.lock),
     yes: values.yes === true,
   };
@@ -370,6 +354,18 @@ function parseCheck(argv: readonly string[]): Command {
 function emptyToUndefined(what: string, value: string | undefined): string | undefined {
   if (value !== undefined && value.trim() === '') throw new CliError('USAGE', `${what} is empty.`, { hint: 'Pass a path or a package name.' });
   return value;
+}
+
+/** The option flags' values as SpecInput (the name aside: preset init's --name names the preset). */
+function specInput(values: { transport?: string; auth?: string; storage?: string; tools?: string; 'rate-limit-store'?: string; 'package-manager'?: string }): SpecInput {
+  return {
+    transport: values.transport,
+    auth: values.auth,
+    storage: values.storage,
+    tools: values.tools === undefined ? undefined : splitList(values.tools),
+    rateLimitStore: values['rate-limit-store'],
+    packageManager: values['package-manager'],
+  };
 }
 
 function splitList(value: string): string[] {
