@@ -8,7 +8,7 @@ export const whoami = defineTool({
   title: 'Who am I',
   description: 'Returns the principal this session acts as and the scopes it holds.',
   inputSchema: z.object({}).strict(),
-  scopes: [], // open to every authenticated caller: it returns only the caller's own identity
+  scopes: [], // open to every caller the server accepts: it returns only the caller's own identity
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(_args, ctx) {
     const identity = { principal: ctx.principal.id, kind: ctx.principal.kind, scopes: [...ctx.principal.scopes] };
