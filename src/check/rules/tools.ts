@@ -11,8 +11,9 @@ import { findTools, type FoundTool } from './tools-find.js';
 
 const NO_TOOLS: Outcome = { status: 'not-applicable', message: 'No MCP tool definition found.', evidence: [] };
 
-function genericOnly(project: ProjectView): Outcome {
-  const { generic } = findTools(project);
+type FoundAll = ReturnType<typeof findTools>;
+
+function genericOnly(generic: FoundAll['generic']): Outcome {
   const first = generic[0];
   return {
     status: 'warn',
@@ -21,10 +22,11 @@ function genericOnly(project: ProjectView): Outcome {
   };
 }
 
-function toolsOrNone(project: ProjectView): readonly FoundTool[] | Outcome {
+/** Runs `judge` on the project's tool definitions; without any, the outcome every tool rule shares. */
+function withTools(project: ProjectView, judge: (tools: readonly FoundTool[]) => Outcome): Outcome {
   const { tools, generic } = findTools(project);
-  if (tools.length === 0) return generic.length > 0 ? genericOnly(project) : NO_TOOLS;
-  return tools;
+  if (tools.length === 0) return generic.length > 0 ? genericOnly(generic) : NO_TOOLS;
+  return judge(tools);
 }
 
 const label = (tool: FoundTool): string => tool.name ?? `tool at ${tool.file.path}`;
@@ -90,20 +92,20 @@ const TOOL_001: Rule = {
   owasp: 'MCP03: Tool Poisoning',
   hint: 'Use z.object({...}).strict() (or z.strictObject) as inputSchema; for raw JSON Schema set additionalProperties: false.',
   run(project) {
-    const tools = toolsOrNone(project);
-    if (!Array.isArray(tools)) return tools as Outcome;
-    const fails: Evidence[] = [];
-    const warns: Evidence[] = [];
-    for (const tool of tools as FoundTool[]) {
-      const { kind, index } = schemaKind(tool);
-      const at = evidenceAt(tool.file, index);
-      const ev = { ...at, snippet: `${label(tool)}: ${at.snippet ?? ''}` };
-      if (kind === 'loose' || kind === 'json-open') fails.push(ev);
-      else if (kind === 'shape' || kind === 'unknown') warns.push(ev);
-    }
-    if (fails.length > 0) return { status: 'fail', message: `${fails.length} tool schema(s) accept unknown keys (no .strict() / additionalProperties: false).`, evidence: firstEvidence([...fails, ...warns]) };
-    if (warns.length > 0) return { status: 'warn', message: `${warns.length} tool schema(s) are raw shapes or could not be read: unknown keys may be stripped silently rather than refused.`, evidence: firstEvidence(warns) };
-    return { status: 'pass', message: `${tools.length} tool(s) found; every input schema is strict (or takes no arguments).`, evidence: [] };
+    return withTools(project, (tools) => {
+      const fails: Evidence[] = [];
+      const warns: Evidence[] = [];
+      for (const tool of tools) {
+        const { kind, index } = schemaKind(tool);
+        const at = evidenceAt(tool.file, index);
+        const ev = { ...at, snippet: `${label(tool)}: ${at.snippet ?? ''}` };
+        if (kind === 'loose' || kind === 'json-open') fails.push(ev);
+        else if (kind === 'shape' || kind === 'unknown') warns.push(ev);
+      }
+      if (fails.length > 0) return { status: 'fail', message: `${fails.length} tool schema(s) accept unknown keys (no .strict() / additionalProperties: false).`, evidence: firstEvidence([...fails, ...warns]) };
+      if (warns.length > 0) return { status: 'warn', message: `${warns.length} tool schema(s) are raw shapes or could not be read: unknown keys may be stripped silently rather than refused.`, evidence: firstEvidence(warns) };
+      return { status: 'pass', message: `${tools.length} tool(s) found; every input schema is strict (or takes no arguments).`, evidence: [] };
+    });
   },
 };
 
@@ -161,20 +163,20 @@ const TOOL_002: Rule = {
   owasp: 'MCP03: Tool Poisoning',
   hint: 'Add .max(n) to every z.string(), z.array() and z.number() in tool input schemas (maxLength/maxItems/maximum in JSON Schema), or use enums/literals.',
   run(project) {
-    const tools = toolsOrNone(project);
-    if (!Array.isArray(tools)) return tools as Outcome;
-    const evidence: Evidence[] = [];
-    let count = 0;
-    const names = new Set<string>();
-    for (const tool of tools as FoundTool[]) {
-      for (const at of unbounded(tool)) {
-        count++;
-        names.add(label(tool));
-        evidence.push(evidenceAt(tool.file, at));
+    return withTools(project, (tools) => {
+      const evidence: Evidence[] = [];
+      let count = 0;
+      const names = new Set<string>();
+      for (const tool of tools) {
+        for (const at of unbounded(tool)) {
+          count++;
+          names.add(label(tool));
+          evidence.push(evidenceAt(tool.file, at));
+        }
       }
-    }
-    if (count > 0) return { status: 'fail', message: `${count} unbounded input field(s) in ${[...names].join(', ')}.`, evidence: firstEvidence(evidence) };
-    return { status: 'pass', message: `Every string, array and number field in ${tools.length} tool schema(s) is bounded.`, evidence: [] };
+      if (count > 0) return { status: 'fail', message: `${count} unbounded input field(s) in ${[...names].join(', ')}.`, evidence: firstEvidence(evidence) };
+      return { status: 'pass', message: `Every string, array and number field in ${tools.length} tool schema(s) is bounded.`, evidence: [] };
+    });
   },
 };
 
@@ -188,29 +190,29 @@ const TOOL_003: Rule = {
   owasp: 'MCP02: Privilege Escalation via Scope Creep',
   hint: "Give each tool a non-empty scopes list (e.g. ['notes:read']), or write why it is open to every authenticated caller beside an empty list (`scopes: [], // returns only the caller's own identity`); for SDK registrations, add scopeChallenge: requireScopes(…) or check ctx.http.authInfo.scopes in the handler.",
   run(project) {
-    const tools = toolsOrNone(project);
-    if (!Array.isArray(tools)) return tools as Outcome;
-    const fails: Evidence[] = [];
-    const warns: Evidence[] = [];
-    const open: Evidence[] = [];
-    for (const tool of tools as FoundTool[]) {
-      if (tool.kind === 'define') {
-        const prop = tool.props.get('scopes');
-        const value = prop === undefined ? undefined : resolveText(tool, prop.value);
-        const at = prop?.span.start ?? tool.index;
-        // `scopes: [], // why` — an empty list with its reason on the same line is a reviewed decision
-        // (every authenticated caller may use the tool), shown as evidence; without a reason it fails.
-        if (value !== undefined && /^\[\s*\]/.test(value.trim()) && justified(tool.file.text, at)) open.push({ ...evidenceAt(tool.file, at), ...(tool.name ? { snippet: `${tool.name}: ${lineOfText(tool.file.text, at)}` } : {}) });
-        else if (value === undefined || /^\[\s*\]/.test(value.trim())) fails.push({ ...evidenceAt(tool.file, at) });
-      } else {
-        const text = tool.code.slice(tool.range.start, tool.range.end);
-        if (!SDK_AUTHZ.test(text)) warns.push(evidenceAt(tool.file, tool.index));
+    return withTools(project, (tools) => {
+      const fails: Evidence[] = [];
+      const warns: Evidence[] = [];
+      const open: Evidence[] = [];
+      for (const tool of tools) {
+        if (tool.kind === 'define') {
+          const prop = tool.props.get('scopes');
+          const value = prop === undefined ? undefined : resolveText(tool, prop.value);
+          const at = prop?.span.start ?? tool.index;
+          // `scopes: [], // why` — an empty list with its reason on the same line is a reviewed decision
+          // (every authenticated caller may use the tool), shown as evidence; without a reason it fails.
+          if (value !== undefined && /^\[\s*\]/.test(value.trim()) && justified(tool.file.text, at)) open.push({ ...evidenceAt(tool.file, at), ...(tool.name ? { snippet: `${tool.name}: ${lineOfText(tool.file.text, at)}` } : {}) });
+          else if (value === undefined || /^\[\s*\]/.test(value.trim())) fails.push({ ...evidenceAt(tool.file, at) });
+        } else {
+          const text = tool.code.slice(tool.range.start, tool.range.end);
+          if (!SDK_AUTHZ.test(text)) warns.push(evidenceAt(tool.file, tool.index));
+        }
       }
-    }
-    if (fails.length > 0) return { status: 'fail', message: `${fails.length} tool(s) declare no scope (missing or empty scopes list): any caller may use them.`, evidence: firstEvidence([...fails, ...warns]) };
-    if (warns.length > 0) return { status: 'warn', message: `No per-tool authorization found for ${warns.length} SDK-registered tool(s) (no scopeChallenge or scope check in the handler).`, evidence: firstEvidence(warns) };
-    if (open.length > 0) return { status: 'pass', message: `${tools.length} tool(s) declare scopes; ${open.length} open to every authenticated caller by a commented declaration.`, evidence: firstEvidence(open) };
-    return { status: 'pass', message: `${tools.length} tool(s), each with declared scopes or a scope check.`, evidence: [] };
+      if (fails.length > 0) return { status: 'fail', message: `${fails.length} tool(s) declare no scope (missing or empty scopes list): any caller may use them.`, evidence: firstEvidence([...fails, ...warns]) };
+      if (warns.length > 0) return { status: 'warn', message: `No per-tool authorization found for ${warns.length} SDK-registered tool(s) (no scopeChallenge or scope check in the handler).`, evidence: firstEvidence(warns) };
+      if (open.length > 0) return { status: 'pass', message: `${tools.length} tool(s) declare scopes; ${open.length} open to every authenticated caller by a commented declaration.`, evidence: firstEvidence(open) };
+      return { status: 'pass', message: `${tools.length} tool(s), each with declared scopes or a scope check.`, evidence: [] };
+    });
   },
 };
 
@@ -277,32 +279,32 @@ const TOOL_004: Rule = {
   owasp: 'MCP03: Tool Poisoning',
   hint: 'Set annotations.destructiveHint: true (and readOnlyHint: false) on tools that delete or overwrite; drop readOnlyHint: true from tools that write.',
   run(project) {
-    const tools = toolsOrNone(project);
-    if (!Array.isArray(tools)) return tools as Outcome;
-    const fails: Evidence[] = [];
-    const problems: string[] = [];
-    for (const tool of tools as FoundTool[]) {
-      const { code, sqlText, start } = handlerText(tool);
-      const destructiveIn = destructiveCall(code) ?? DESTRUCTIVE_SQL.exec(sqlText);
-      const byName = tool.name !== undefined && destructiveName(tool.name);
-      const destructive = hint(tool, 'destructiveHint');
-      const readOnly = hint(tool, 'readOnlyHint');
-      const at = (index: number | undefined): Evidence => evidenceAt(tool.file, index === undefined ? tool.index : start + index);
-      if ((byName || destructiveIn !== null) && (destructive !== true || readOnly === true)) {
-        problems.push(`${label(tool)} deletes or overwrites but is not marked destructiveHint: true${readOnly === true ? ' (and claims readOnlyHint: true)' : ''}`);
-        fails.push(at(destructiveIn?.index));
-        continue;
-      }
-      if (readOnly === true) {
-        const writes = WRITE_CODE.exec(code) ?? WRITE_SQL.exec(sqlText);
-        if (writes !== null) {
-          problems.push(`${label(tool)} claims readOnlyHint: true but writes`);
-          fails.push(at(writes.index));
+    return withTools(project, (tools) => {
+      const fails: Evidence[] = [];
+      const problems: string[] = [];
+      for (const tool of tools) {
+        const { code, sqlText, start } = handlerText(tool);
+        const destructiveIn = destructiveCall(code) ?? DESTRUCTIVE_SQL.exec(sqlText);
+        const byName = tool.name !== undefined && destructiveName(tool.name);
+        const destructive = hint(tool, 'destructiveHint');
+        const readOnly = hint(tool, 'readOnlyHint');
+        const at = (index: number | undefined): Evidence => evidenceAt(tool.file, index === undefined ? tool.index : start + index);
+        if ((byName || destructiveIn !== null) && (destructive !== true || readOnly === true)) {
+          problems.push(`${label(tool)} deletes or overwrites but is not marked destructiveHint: true${readOnly === true ? ' (and claims readOnlyHint: true)' : ''}`);
+          fails.push(at(destructiveIn?.index));
+          continue;
+        }
+        if (readOnly === true) {
+          const writes = WRITE_CODE.exec(code) ?? WRITE_SQL.exec(sqlText);
+          if (writes !== null) {
+            problems.push(`${label(tool)} claims readOnlyHint: true but writes`);
+            fails.push(at(writes.index));
+          }
         }
       }
-    }
-    if (fails.length > 0) return { status: 'fail', message: problems.slice(0, 5).join('; ') + '.', evidence: firstEvidence(fails) };
-    return { status: 'pass', message: `Annotations of ${tools.length} tool(s) agree with their names and handlers.`, evidence: [] };
+      if (fails.length > 0) return { status: 'fail', message: problems.slice(0, 5).join('; ') + '.', evidence: firstEvidence(fails) };
+      return { status: 'pass', message: `Annotations of ${tools.length} tool(s) agree with their names and handlers.`, evidence: [] };
+    });
   },
 };
 
@@ -337,64 +339,64 @@ const TOOL_005: Rule = {
   owasp: 'MCP03: Tool Poisoning',
   hint: 'Remove zero-width/bidi/tag characters and HTML comments or <IMPORTANT>-style tags from tool text; write descriptions as fixed strings (constants only).',
   run(project) {
-    const tools = toolsOrNone(project);
-    if (!Array.isArray(tools)) return tools as Outcome;
-    const fails: Evidence[] = [];
-    const warns: Evidence[] = [];
-    for (const tool of tools as FoundTool[]) {
-      const text = tool.file.text;
-      // Hidden characters: anywhere in the definition. Markup: in the text the model reads (description,
-      // title, field descriptions, a legacy tool's leading arguments), not in the handler's own strings.
-      const ranges: Span[] = [tool.range];
-      const textRanges: Span[] = [];
-      if (tool.kind === 'legacy' && tool.handler !== undefined) textRanges.push({ start: tool.range.start, end: tool.handler.start });
-      for (const key of ['description', 'title']) {
-        const prop = tool.props.get(key);
-        if (prop === undefined) continue;
-        textRanges.push(prop.value);
-        const value = tool.code.slice(prop.value.start, prop.value.end);
-        for (const id of value.match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? []) {
-          const d = declaration(tool.code, id);
-          if (d !== undefined) {
-            ranges.push(d);
-            textRanges.push(d);
+    return withTools(project, (tools) => {
+      const fails: Evidence[] = [];
+      const warns: Evidence[] = [];
+      for (const tool of tools) {
+        const text = tool.file.text;
+        // Hidden characters: anywhere in the definition. Markup: in the text the model reads (description,
+        // title, field descriptions, a legacy tool's leading arguments), not in the handler's own strings.
+        const ranges: Span[] = [tool.range];
+        const textRanges: Span[] = [];
+        if (tool.kind === 'legacy' && tool.handler !== undefined) textRanges.push({ start: tool.range.start, end: tool.handler.start });
+        for (const key of ['description', 'title']) {
+          const prop = tool.props.get(key);
+          if (prop === undefined) continue;
+          textRanges.push(prop.value);
+          const value = tool.code.slice(prop.value.start, prop.value.end);
+          for (const id of value.match(/(?<![\w$.])[A-Za-z_$][\w$]*/g) ?? []) {
+            const d = declaration(tool.code, id);
+            if (d !== undefined) {
+              ranges.push(d);
+              textRanges.push(d);
+            }
+          }
+          if (builtFromData(tool.code, prop.value)) warns.push({ ...evidenceAt(tool.file, prop.span.start), snippet: `${label(tool)}: ${key} built from data` });
+        }
+        if (tool.schema !== undefined) {
+          const describe = /\.\s*describe\s*\(/g;
+          const schemaCode = tool.code.slice(tool.schema.start, tool.schema.end);
+          for (let m = describe.exec(schemaCode); m !== null; m = describe.exec(schemaCode)) {
+            const call = callAt(tool.code, tool.schema.start + m.index, tool.schema.start + m.index + m[0].length - 1);
+            textRanges.push({ start: call.open, end: call.close });
+          }
+          if (tool.schema.start < tool.range.start || tool.schema.end > tool.range.end) ranges.push(tool.schema);
+        }
+        let failed = false;
+        for (const r of ranges) {
+          const chunk = text.slice(r.start, r.end);
+          const hidden = HIDDEN.exec(chunk);
+          if (hidden !== null) {
+            const count = chunk.match(HIDDEN_G)?.length ?? 1;
+            const ev = evidenceAt(tool.file, r.start + hidden.index);
+            fails.push({ ...ev, snippet: `${label(tool)}: ${count} hidden character(s) (U+${(hidden[0].codePointAt(0) ?? 0).toString(16).toUpperCase()}): ${(ev.snippet ?? '').replace(HIDDEN_G, '\uFFFD')}` });
+            failed = true;
+            break;
           }
         }
-        if (builtFromData(tool.code, prop.value)) warns.push({ ...evidenceAt(tool.file, prop.span.start), snippet: `${label(tool)}: ${key} built from data` });
-      }
-      if (tool.schema !== undefined) {
-        const describe = /\.\s*describe\s*\(/g;
-        const schemaCode = tool.code.slice(tool.schema.start, tool.schema.end);
-        for (let m = describe.exec(schemaCode); m !== null; m = describe.exec(schemaCode)) {
-          const call = callAt(tool.code, tool.schema.start + m.index, tool.schema.start + m.index + m[0].length - 1);
-          textRanges.push({ start: call.open, end: call.close });
-        }
-        if (tool.schema.start < tool.range.start || tool.schema.end > tool.range.end) ranges.push(tool.schema);
-      }
-      let failed = false;
-      for (const r of ranges) {
-        const chunk = text.slice(r.start, r.end);
-        const hidden = HIDDEN.exec(chunk);
-        if (hidden !== null) {
-          const count = chunk.match(HIDDEN_G)?.length ?? 1;
-          const ev = evidenceAt(tool.file, r.start + hidden.index);
-          fails.push({ ...ev, snippet: `${label(tool)}: ${count} hidden character(s) (U+${(hidden[0].codePointAt(0) ?? 0).toString(16).toUpperCase()}): ${(ev.snippet ?? '').replace(HIDDEN_G, '\uFFFD')}` });
-          failed = true;
-          break;
+        for (const r of failed ? [] : textRanges) {
+          const chunk = text.slice(r.start, r.end);
+          const markup = MARKUP.exec(chunk);
+          if (markup !== null && tool.code.slice(r.start + markup.index, r.start + markup.index + 2).trim() === '') {
+            fails.push({ ...evidenceAt(tool.file, r.start + markup.index), snippet: `${label(tool)}: ${evidenceAt(tool.file, r.start + markup.index).snippet ?? ''}` });
+            break;
+          }
         }
       }
-      for (const r of failed ? [] : textRanges) {
-        const chunk = text.slice(r.start, r.end);
-        const markup = MARKUP.exec(chunk);
-        if (markup !== null && tool.code.slice(r.start + markup.index, r.start + markup.index + 2).trim() === '') {
-          fails.push({ ...evidenceAt(tool.file, r.start + markup.index), snippet: `${label(tool)}: ${evidenceAt(tool.file, r.start + markup.index).snippet ?? ''}` });
-          break;
-        }
-      }
-    }
-    if (fails.length > 0) return { status: 'fail', message: `${fails.length} tool definition(s) hold hidden characters or embedded instructions.`, evidence: firstEvidence([...fails, ...warns]) };
-    if (warns.length > 0) return { status: 'warn', message: `${warns.length} tool description(s) or title(s) are built from data, not fixed text.`, evidence: firstEvidence(warns) };
-    return { status: 'pass', message: `Descriptions of ${tools.length} tool(s) are fixed, visible text.`, evidence: [] };
+      if (fails.length > 0) return { status: 'fail', message: `${fails.length} tool definition(s) hold hidden characters or embedded instructions.`, evidence: firstEvidence([...fails, ...warns]) };
+      if (warns.length > 0) return { status: 'warn', message: `${warns.length} tool description(s) or title(s) are built from data, not fixed text.`, evidence: firstEvidence(warns) };
+      return { status: 'pass', message: `Descriptions of ${tools.length} tool(s) are fixed, visible text.`, evidence: [] };
+    });
   },
 };
 
