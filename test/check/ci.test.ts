@@ -6,21 +6,14 @@ import { parseYamlLines, RULES as CI_RULES } from '../../src/check/rules/ci.js';
 import { RULES as PROJECT_RULES } from '../../src/check/rules/project.js';
 import { RULES as SUPPLY_RULES } from '../../src/check/rules/supply-chain.js';
 import type { CheckContext, Rule } from '../../src/check/types.js';
-import type { ProjectSpec } from '../../src/options/project-spec.js';
-import { changed, failingIds, outcome, renderedSpecs, ruleById } from '../support/check-fixtures.js';
+import { PACKAGE_MANAGER_SPECS, changed, failingIds, outcome, renderedSpecs, ruleById } from '../support/check-fixtures.js';
 
 type Files = Map<string, Buffer>;
 const MINE: readonly Rule[] = [...PROJECT_RULES, ...SUPPLY_RULES, ...CI_RULES];
 const rule = (id: string): Rule => ruleById(MINE, id);
 const WF = '.github/workflows/ci.yml';
 
-const SPECS: Record<string, Partial<ProjectSpec>> = {
-  default: {},
-  pnpm: { packageManager: 'pnpm' },
-  yarn: { packageManager: 'yarn' },
-  bun: { packageManager: 'bun' },
-  'http+oauth+postgres+redis': { transport: 'http', auth: 'oauth', storage: 'postgres', rateLimitStore: 'redis' },
-};
+const SPECS = PACKAGE_MANAGER_SPECS;
 
 let rendered: Awaited<ReturnType<typeof renderedSpecs>>;
 beforeAll(async () => {

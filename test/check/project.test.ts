@@ -11,7 +11,7 @@ import { planProject } from '../../src/generate/plan.js';
 import { renderPlan } from '../../src/generate/render.js';
 import type { ProjectSpec } from '../../src/options/project-spec.js';
 import type { PresetRecord } from '../../src/presets/preset-types.js';
-import { DEFAULT_SPEC, changed, failingIds, offlineContext, outcome, renderedSpecs, ruleById } from '../support/check-fixtures.js';
+import { PACKAGE_MANAGER_SPECS, DEFAULT_SPEC, changed, failingIds, offlineContext, outcome, renderedSpecs, ruleById } from '../support/check-fixtures.js';
 
 type Files = Map<string, Buffer>;
 const MINE: readonly Rule[] = [...PROJECT_RULES, ...SUPPLY_RULES, ...CI_RULES];
@@ -35,13 +35,7 @@ async function renderedWithPreset(): Promise<Files> {
   return new Map(files.map((f) => [f.path, f.content]));
 }
 
-const SPECS: Record<string, Partial<ProjectSpec>> = {
-  default: {},
-  pnpm: { packageManager: 'pnpm' },
-  yarn: { packageManager: 'yarn' },
-  bun: { packageManager: 'bun' },
-  'http+oauth+postgres+redis': { transport: 'http', auth: 'oauth', storage: 'postgres', rateLimitStore: 'redis' },
-};
+const SPECS = PACKAGE_MANAGER_SPECS;
 
 let rendered: Awaited<ReturnType<typeof renderedSpecs>>;
 beforeAll(async () => {

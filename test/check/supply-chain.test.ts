@@ -6,8 +6,7 @@ import { RULES as CI_RULES } from '../../src/check/rules/ci.js';
 import { RULES as PROJECT_RULES } from '../../src/check/rules/project.js';
 import { parseAuditOutput, RULES as SUPPLY_RULES } from '../../src/check/rules/supply-chain.js';
 import type { CheckContext, ExecResult, Rule } from '../../src/check/types.js';
-import type { ProjectSpec } from '../../src/options/project-spec.js';
-import { changed, failingIds, offlineContext, outcome, renderedSpecs, ruleById } from '../support/check-fixtures.js';
+import { PACKAGE_MANAGER_SPECS, changed, failingIds, offlineContext, outcome, renderedSpecs, ruleById } from '../support/check-fixtures.js';
 
 type Files = Map<string, Buffer>;
 const MINE: readonly Rule[] = [...PROJECT_RULES, ...SUPPLY_RULES, ...CI_RULES];
@@ -15,13 +14,7 @@ const rule = (id: string): Rule => ruleById(MINE, id);
 const LOCK = rule('SMCP-DEPS-001');
 const AUDIT = rule('SMCP-DEPS-002');
 
-const SPECS: Record<string, Partial<ProjectSpec>> = {
-  default: {},
-  pnpm: { packageManager: 'pnpm' },
-  yarn: { packageManager: 'yarn' },
-  bun: { packageManager: 'bun' },
-  'http+oauth+postgres+redis': { transport: 'http', auth: 'oauth', storage: 'postgres', rateLimitStore: 'redis' },
-};
+const SPECS = PACKAGE_MANAGER_SPECS;
 const LOCKFILE: Record<string, string> = { default: 'package-lock.json', pnpm: 'pnpm-lock.yaml', yarn: 'yarn.lock', bun: 'bun.lock', 'http+oauth+postgres+redis': 'package-lock.json' };
 const INSTALL: Record<string, string> = { default: 'npm install', pnpm: 'pnpm install', yarn: 'yarn install', bun: 'bun install', 'http+oauth+postgres+redis': 'npm install' };
 

@@ -5,18 +5,14 @@ import { RULES as CODE } from '../../src/check/rules/code.js';
 import { RULES as SECRETS } from '../../src/check/rules/secrets.js';
 import { RULES as TOOLS } from '../../src/check/rules/tools.js';
 import type { Outcome, Rule } from '../../src/check/types.js';
-import { changed, outcome, outcomesOf, renderedFiles, ruleById } from '../support/check-fixtures.js';
+import { FEATURE_SPECS, changed, outcome, outcomesOf, renderedFiles, ruleById } from '../support/check-fixtures.js';
 
 const ALL: readonly Rule[] = [...SECRETS, ...CODE, ...TOOLS];
 const rule = (id: string): Rule => ruleById(ALL, id);
 
 const statuses = (files: ReadonlyMap<string, Buffer | string>): Promise<Map<string, Outcome>> => outcomesOf(ALL, files);
 
-const SPECS = {
-  default: {},
-  stdio: { transport: 'stdio', storage: 'none', tools: ['files'] },
-  full: { transport: 'http', auth: 'oauth', tools: ['files', 'notes', 'fetch'], storage: 'postgres', rateLimitStore: 'redis' },
-} as const;
+const SPECS = FEATURE_SPECS;
 const rendered = new Map<string, Map<string, Buffer>>();
 let base: Map<string, Buffer>;
 let baseOutcomes: Map<string, Outcome>;
@@ -25,7 +21,7 @@ let baseOutcomes: Map<string, Outcome>;
 const scopedWhoami = (files: ReadonlyMap<string, Buffer>): Map<string, Buffer> => changed(files, { 'src/tools/whoami.ts': (t) => t.replace('scopes: [],', "scopes: ['whoami:read'],") });
 
 beforeAll(async () => {
-  for (const [name, spec] of Object.entries(SPECS)) rendered.set(name, await renderedFiles(spec as never));
+  for (const [name, spec] of Object.entries(SPECS)) rendered.set(name, await renderedFiles(spec));
   base = rendered.get('full') as Map<string, Buffer>;
   baseOutcomes = await statuses(base);
 });

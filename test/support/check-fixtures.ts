@@ -89,3 +89,19 @@ export async function renderedSpecs(specs: Readonly<Record<string, Partial<Proje
     set: (label, files) => void rendered.set(label, files),
   };
 }
+
+/** One project per package manager, plus the widest HTTP combination (rules that read lockfiles, CI and scripts). */
+export const PACKAGE_MANAGER_SPECS: Readonly<Record<string, Partial<ProjectSpec>>> = {
+  default: {},
+  pnpm: { packageManager: 'pnpm' },
+  yarn: { packageManager: 'yarn' },
+  bun: { packageManager: 'bun' },
+  'http+oauth+postgres+redis': { transport: 'http', auth: 'oauth', storage: 'postgres', rateLimitStore: 'redis' },
+};
+
+/** The default project, a stdio files-only one, and every feature at once (rules that read source code). */
+export const FEATURE_SPECS: Readonly<Record<string, Partial<ProjectSpec>>> = {
+  default: {},
+  stdio: { transport: 'stdio', storage: 'none', tools: ['files'] },
+  full: { transport: 'http', auth: 'oauth', tools: ['files', 'notes', 'fetch'], storage: 'postgres', rateLimitStore: 'redis' },
+};
