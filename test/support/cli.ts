@@ -16,7 +16,9 @@ export function runCli(args: readonly string[], options: { cwd: string; env?: No
     env: { ...process.env, NO_COLOR: '1', npm_config_user_agent: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
-    timeout: 120_000,
+    // A run that installs and builds (e2e setups) took up to 151 s on a loaded 2-core machine; a hang
+    // still ends well inside the suites' hook timeouts.
+    timeout: 600_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
