@@ -2,8 +2,8 @@
 // security tests, for the --yes project (both + api-key + SQLite) and for http + oauth + redis +
 // PostgreSQL with every tool.
 // A sample of other combinations is typechecked against the same dependencies (`npm run test:matrix`
-// typechecks every combination).
-import { spawn, spawnSync } from 'node:child_process';
+// typechecks every combination). Clients no one here wrote (the MCP Inspector CLI, the SDK v1 client, the
+// conformance suite's full server run) then talk to the installed projects (drivers: test/support/real-clients.ts).
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,52 +13,13 @@ import { runCli } from '../support/cli.js';
 import { addSqliteTypes, npm, SUPERSET_FLAGS, typecheckCombination } from '../support/generated.js';
 import { ensureBetterSqlite3Prebuild, prebuildEnv } from '../support/native-prebuilds.js';
 import { timed } from '../support/progress.js';
+import { conformanceAll, INSPECTOR, npx, startHttp, v1OverHttp, v1OverSse, v1OverStdio } from '../support/real-clients.js';
 
 let work: string;
 const projects = {
   yes: { dir: 'e2e-yes', flags: ['--yes'] },
   superset: { dir: 'e2e-oauth-redis-pg', flags: ['--yes', ...SUPERSET_FLAGS] },
 } as const;
-
-/** Real clients that need Node 22, run through npx (pinned, so a new release cannot change the verdict). */
-const NODE22 = ['-y', '-p', 'node@22', '-p'];
-const INSPECTOR = '@modelcontextprotocol/inspector@2.12.0';
-const CONFORMANCE = '@modelcontextprotocol/conformance@0.1.16';
-
-function npx(pkg: string, command: string) {
-  const result = spawnSync('npx', [...NODE22, pkg, '-c', command], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, NO_COLOR: '1' } });
-  return { status: result.status, stdout: result.stdout, output: `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => !l.startsWith('npm warn')).join('\n') };
-}
-
-/** Starts a built project's HTTP entry on a free loopback port; resolves with its URL once it listens. */
-async function startHttp(project: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(project, 'dist', 'transports', 'http.js')], {
-    cwd: project,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', AUDIT_LOG_DIR: path.join(project, 'logs', `real-clients-${Date.now()}`) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 15_000);
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const found = /"url":"([^"]+)"/.exec(stderr)?.[1];
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}:\n${stderr}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('close', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'csm-e2e-'));
@@ -118,7 +79,14 @@ describe.each(SAMPLE.map((spec) => [specLabel(spec), spec] as const))('combinati
   }, 120_000);
 });
 
-describe('real clients against generated HTTP servers', () => {
+const YES_TOOLS = ['whoami', 'list_files', 'read_file', 'search_notes', 'add_note', 'delete_note'];
+
+/** Server log lines at error level or above (pino: 50 error, 60 fatal): a client must never cause one. */
+function serverErrors(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => /"level":(5|6)0\b/.test(line));
+}
+
+describe('real clients against generated servers', () => {
   it('the MCP Inspector CLI lists tools and calls whoami with the development API key', async () => {
     const project = path.join(work, projects.yes.dir);
     const key = readFileSync(path.join(project, '.secrets', 'dev-api-key'), 'utf8').trim();
@@ -129,7 +97,7 @@ describe('real clients against generated HTTP servers', () => {
         npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/list`),
       );
       expect(list.status, list.output).toBe(0);
-      expect(JSON.parse(list.stdout).tools.map((t: { name: string }) => t.name)).toEqual(['whoami', 'list_files', 'read_file', 'search_notes', 'add_note', 'delete_note']);
+      expect(JSON.parse(list.stdout).tools.map((t: { name: string }) => t.name)).toEqual(YES_TOOLS);
       const call = timed(`MCP Inspector: call whoami on ${projects.yes.dir}`, () =>
         npx(INSPECTOR, `mcp-inspector --cli ${auth} --method tools/call --tool-name whoami`),
       );
@@ -143,6 +111,70 @@ describe('real clients against generated HTTP servers', () => {
       await server.stop();
     }
   }, 600_000);
+
+  it('the MCP Inspector CLI over stdio (as the README shows): lists tools, reads a sandbox file, and a path traversal is a clean tool error', () => {
+    const project = path.join(work, projects.yes.dir);
+    // The command a desktop client runs: node + the absolute path of the stdio entry, started from elsewhere.
+    // `node` is this test's Node (the one better-sqlite3 was built for), not the Node 22 the Inspector runs on.
+    const stdio = `mcp-inspector --cli ${process.execPath} ${path.join(project, 'dist', 'transports', 'stdio.js')}`;
+    const list = timed(`MCP Inspector over stdio: tools/list on ${projects.yes.dir}`, () => npx(INSPECTOR, `${stdio} --method tools/list`, work));
+    expect(list.status, list.output).toBe(0);
+    expect(JSON.parse(list.stdout).tools.map((t: { name: string }) => t.name)).toEqual(YES_TOOLS);
+
+    const read = timed(`MCP Inspector over stdio: read_file README.txt on ${projects.yes.dir}`, () =>
+      npx(INSPECTOR, `${stdio} --method tools/call --tool-name read_file --tool-arg path=README.txt`, work),
+    );
+    expect(read.status, read.output).toBe(0);
+    const sandboxReadme = readFileSync(path.join(project, 'sandbox', 'README.txt'), 'utf8').trim().split('\n')[0]!;
+    expect(read.stdout).toContain(sandboxReadme);
+
+    // Out of the sandbox to the host's files, and to the project's own secrets one level up.
+    for (const escape of ['../../../../etc/passwd', '../.env']) {
+      const refused = timed(`MCP Inspector over stdio: read_file ${escape} (must be a tool error: exit 5)`, () =>
+        npx(INSPECTOR, `${stdio} --method tools/call --tool-name read_file --tool-arg path=${escape}`, work),
+      );
+      expect(refused.status, refused.output).toBe(5); // the tool returned isError: a clean refusal, not a crash
+      const answer = JSON.parse(refused.stdout) as { isError?: boolean; content: Array<{ type: string; text: string }> };
+      expect(answer.isError).toBe(true);
+      const text = answer.content.map((c) => c.text).join('\n');
+      // The whole answer is this sentence: no file content, no absolute path of the project or its sandbox.
+      expect(text).toBe('Access denied: the path leads outside the files root.');
+    }
+  }, 300_000);
+
+  it('the SDK v1 client over stdio and over Streamable HTTP with the API key lists tools and calls whoami; its deprecated SSE client gets a clean 4xx', async () => {
+    const project = path.join(work, projects.yes.dir);
+    const stdio = await timed(`SDK v1 client over stdio on ${projects.yes.dir}`, () => v1OverStdio(project));
+    expect(stdio.protocolVersion).toBe('2025-11-25');
+    expect(stdio.tools).toEqual(YES_TOOLS);
+    expect(stdio.whoamiIsError, stdio.whoami).toBe(false);
+    expect(stdio.whoami).toContain('local');
+
+    const key = readFileSync(path.join(project, '.secrets', 'dev-api-key'), 'utf8').trim();
+    const server = await timed(`start the HTTP server of ${projects.yes.dir} for the SDK v1 client`, () => startHttp(project));
+    try {
+      const http = await timed(`SDK v1 client over Streamable HTTP on ${projects.yes.dir}`, () => v1OverHttp(server.url, key));
+      expect(http.protocolVersion).toBe('2025-11-25');
+      expect(http.tools).toEqual(YES_TOOLS);
+      expect(http.whoamiIsError, http.whoami).toBe(false);
+      expect(http.whoami).toContain('apikey:dev');
+
+      // HTTP+SSE (2024-11-05) is not served: the client must be told so at once — a 4xx it reports, no 5xx, no hang.
+      const sse = await timed(`SDK v1 SSE client on ${projects.yes.dir} (must be refused)`, () => v1OverSse(server.url, key));
+      expect(sse.error, `the SSE client connected (statuses ${sse.statuses.join(', ')})`).toBeInstanceOf(Error);
+      const code = (sse.error as { code?: unknown }).code;
+      expect(code, String(sse.error)).toBeTypeOf('number');
+      expect(code as number).toBeGreaterThanOrEqual(400);
+      expect(code as number).toBeLessThan(500);
+      expect(String(sse.error)).toContain(String(code));
+      expect(sse.statuses.length).toBeGreaterThan(0);
+      expect(sse.statuses.filter((status) => status >= 500)).toEqual([]);
+      expect(sse.ms).toBeLessThan(10_000);
+      expect(serverErrors(server.stderr())).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
 
   it('create-secure-mcp check on the installed project: no failure, the audit chain verifies, and --url passes every live item', async () => {
     const project = path.join(work, projects.yes.dir);
@@ -164,7 +196,7 @@ describe('real clients against generated HTTP servers', () => {
     }
   }, 300_000);
 
-  it('the conformance suite passes its server scenarios on a loopback server without auth', async () => {
+  it('the conformance suite, every server scenario: exactly the expected ones fail, each for its stated reason (test/e2e/conformance-expected-failures.json)', async () => {
     const dir = 'e2e-conformance';
     const run = runCli([dir, '--yes', '--no-install', '--no-git', '--transport', 'http', '--auth', 'none', '--storage', 'none', '--tools='], { cwd: work });
     expect(run.status, run.stderr).toBe(0);
@@ -172,15 +204,23 @@ describe('real clients against generated HTTP servers', () => {
     symlinkSync(path.join(work, projects.superset.dir, 'node_modules'), path.join(project, 'node_modules'), 'dir');
     const build = timed(`build ${dir}`, () => npm(['run', 'build'], project));
     expect(build.status, build.output).toBe(0);
+    const expected = (JSON.parse(readFileSync(path.join(import.meta.dirname, 'conformance-expected-failures.json'), 'utf8')) as {
+      expectedFailures: Array<{ scenario: string; reason: string; error: string }>;
+    }).expectedFailures;
     const server = await timed(`start the HTTP server of ${dir}`, () => startHttp(project));
     try {
       // The suite's dns-rebinding scenario needs a localhost URL.
       const url = server.url.replace('127.0.0.1', 'localhost');
-      for (const scenario of ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection']) {
-        const result = timed(`conformance scenario ${scenario} on ${dir}`, () => npx(CONFORMANCE, `conformance server --url ${url} --scenario ${scenario}`));
-        expect(result.status, `${scenario}\n${result.output}`).toBe(0);
-        expect(result.output).toMatch(/Passed: (\d+)\/\1, 0 failed/);
+      const { run: suite, outcomes } = timed(`conformance: all server scenarios on ${dir}`, () => conformanceAll(url, path.join(work, 'conformance-results')));
+      expect(outcomes.size, `scenarios with results (the suite printed:)\n${suite.output.slice(-4000)}`).toBe(32);
+      const failing = [...outcomes].filter(([, outcome]) => outcome.failed).map(([scenario]) => scenario);
+      // Exactly the listed ones: a new failure is a regression, a new pass means the list (and its reasons) is stale.
+      expect(failing.sort(), suite.output.slice(-4000)).toEqual(expected.map((e) => e.scenario).sort());
+      for (const { scenario, error } of expected) {
+        expect(outcomes.get(scenario)?.errors.join('; '), `${scenario} must fail for its stated reason`).toContain(error);
       }
+      for (const scenario of ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection']) expect(outcomes.get(scenario)?.failed, scenario).toBe(false);
+      expect(serverErrors(server.stderr())).toEqual([]);
     } finally {
       await server.stop();
     }
