@@ -46,6 +46,17 @@ const PER_FEATURE: Record<string, { when: (s: ProjectSpec) => boolean; files: st
   redis: { when: (s) => s.rateLimitStore === 'redis', files: ['src/config/redis.ts', 'src/security/rate-limit-redis.ts'] },
   files: { when: (s) => s.tools.includes('files'), files: ['src/tools/files.ts', 'src/security/sandbox.ts', 'src/config/files.ts'] },
   fetch: { when: (s) => s.tools.includes('fetch'), files: ['src/tools/fetch.ts', 'src/security/ssrf.ts', 'src/config/fetch.ts'] },
+  // Storage without the notes tools still ships the storage layer (for the project's own tools).
+  storage: {
+    when: (s) => s.storage !== 'none',
+    files: ['src/storage/storage.ts', 'src/storage/schema.ts', 'src/storage/migrate.ts', 'src/storage/migrations/0001-notes.ts', 'src/cli/db-migrate.ts', 'test/storage.test.ts', 'test/fixtures/db-tools.ts'],
+  },
+  sqlite: { when: (s) => s.storage === 'sqlite', files: ['src/storage/sqlite.ts', 'src/config/sqlite.ts', 'test/storage-sqlite.test.ts'] },
+  postgres: { when: (s) => s.storage === 'postgres', files: ['src/storage/postgres.ts', 'src/config/postgres.ts', 'test/storage-postgres.test.ts', 'test/postgres-setup.ts'] },
+  notes: {
+    when: (s) => s.tools.includes('notes'),
+    files: ['src/tools/notes.ts', 'src/storage/notes-repository.ts', 'src/security/cursor.ts', 'test/notes.test.ts', 'test/notes-injection.test.ts'],
+  },
 };
 
 const specs = allValidSpecs();
@@ -150,6 +161,11 @@ describe.each(specs.map((spec) => [specLabel(spec), spec] as const))('%s', (_lab
       expect(text(p, '.gitignore')).toContain(ignored);
       expect(text(p, '.dockerignore')).toContain(ignored);
     }
+    // The SQLite database folder (SQLITE_PATH's default ./data/app.db) is never committed nor baked into an image.
+    const lines = (name: string) => text(p, name).split('\n').map((l) => l.trim());
+    expect(lines('.gitignore').includes('data/'), '.gitignore: data/').toBe(spec.storage === 'sqlite');
+    expect(lines('.dockerignore').includes('data'), '.dockerignore: data').toBe(spec.storage === 'sqlite');
+    expect('db:migrate' in pkg.scripts, 'db:migrate').toBe(spec.storage !== 'none');
   });
 
   it('every TypeScript file opens with a header comment and uses no unexplained any', () => {

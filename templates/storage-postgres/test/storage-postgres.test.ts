@@ -4,7 +4,9 @@
  * unreachable database stops the start with a ConfigError naming DATABASE_URL and the error code, the
  * URL's own TLS demand is honoured, statement_timeout is set, two instances migrating one fresh
  * database apply each migration once (advisory lock), and a connection killed by the server — in use
- * or idle — fails only the call in flight, with the guard's generic error, without crashing the process.
+ * or idle, or held between two statements of a transaction — fails only the call in flight, with the
+ * guard's generic error, without crashing the process or leaking the broken connection (a pool of one
+ * still serves the next call).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,10 +14,12 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it, it as itAlways } from 'vitest';
+import { z } from 'zod/v4';
 import { ConfigError } from '../src/config.js';
 import { parsePostgresConfig, type PostgresConfig } from '../src/config/postgres.js';
 import { createLogger } from '../src/logger.js';
 import { openPostgresStorage } from '../src/storage/postgres.js';
+import { defineTool } from '../src/tools/define.js';
 import type { Storage } from '../src/storage/storage.js';
 import { serverTestEnv } from './feature-env.js';
 import { PROJECT_ROOT, randomKey, REQUIRED_TEST_ENV, startTestServer, tempDir, textOf, type TestServer } from './helpers.js';
@@ -171,7 +175,9 @@ describe('connection loss under the real guard', () => {
     const url = await freshDatabase();
     const withPassword = new URL(url);
     withPassword.password = PASSWORD; // trust auth on the test server: accepted, unused
-    server = await startTestServer({ env: { DATABASE_URL: withPassword.toString() }, extraTools: DB_TOOLS });
+    // A pool of ONE connection: if the broken client leaked (never released), the next call would wait for
+    // it until the connect timeout and fail, so "the next call works" also proves nothing leaks.
+    server = await startTestServer({ env: { DATABASE_URL: withPassword.toString(), DATABASE_POOL_MAX: '1' }, extraTools: DB_TOOLS });
     expect((await server.client.callTool({ name: 'probe_add', arguments: { title: 'first' } })).isError).toBeFalsy();
     admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -205,6 +211,49 @@ describe('connection loss under the real guard', () => {
     expect(server.logs()).toContain('57P01'); // admin_shutdown, logged under the correlation id
     expect(server.logs()).not.toContain(PASSWORD);
     expect(JSON.stringify(server.audit())).not.toContain(PASSWORD);
+  });
+
+  it('a connection killed while a call holds it between statements (no query running) fails that call only; no crash', async () => {
+    // pg emits `error` on a checked-out client with no query running, and the pool removes its own listener
+    // at checkout: without the per-client listener in src/storage/postgres.ts this is an uncaught exception.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered = (): void => undefined;
+    const holding = new Promise<void>((resolve) => (entered = resolve));
+    const twoStep = defineTool({
+      name: 'probe_two_step',
+      title: 'Probe: two statements in a transaction',
+      description: 'Test only: inserts, waits for the test, inserts again, in one transaction.',
+      inputSchema: z.object({ title: z.string().min(1).max(100) }).strict(),
+      scopes: [],
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      async handler(args, ctx) {
+        await ctx.resources.storage.db.transaction().execute(async (trx) => {
+          const row = { owner: ctx.principal.id, title: args.title, body: '', search_text: args.title, created_at: new Date().toISOString() };
+          await trx.insertInto('notes').values(row).execute();
+          entered();
+          await gate;
+          await trx.insertInto('notes').values(row).execute();
+        });
+        return { content: [{ type: 'text', text: 'stored twice' }] };
+      },
+    });
+    const url = await freshDatabase();
+    server = await startTestServer({ env: { DATABASE_URL: url, DATABASE_POOL_MAX: '1' }, extraTools: [...DB_TOOLS, twoStep] });
+    const inFlight = server.client.callTool({ name: 'probe_two_step', arguments: { title: 'half' } });
+    await holding;
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    expect(await terminateOthers(admin)).toBe(1);
+    for (let i = 0; i < 100 && !/"msg":"database connection lost"/.test(server.logs()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.logs()).toMatch(/"msg":"database connection lost"/); // the client's own listener, not the pool's idle one
+    release();
+    const failed = await inFlight;
+    expect(failed.isError).toBe(true);
+    expect(textOf(failed)).toMatch(/^Internal error \(ref [0-9a-f-]{36}\)$/);
+    const next = await server.client.callTool({ name: 'probe_add', arguments: { title: 'after' } });
+    expect(next.isError, textOf(next)).toBeFalsy();
+    expect(textOf(await server.client.callTool({ name: 'probe_list', arguments: {} }))).toBe('["after"]'); // the half transaction rolled back
   });
 
   it('idle connections killed by the server are replaced; the next call works', async () => {

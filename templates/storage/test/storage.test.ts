@@ -2,19 +2,22 @@
  * Storage, in the project's dialect: migrations are idempotent, a failing migration leaves the schema
  * exactly as it was (one transaction per run, also on SQLite), two storages migrating one fresh
  * database at once apply each migration once, a migration failure stops the start with a ConfigError
- * naming the variable, and close() releases the database.
+ * naming the variable, close() releases the database, and shutdown (drain, then close: what the entries
+ * run on SIGTERM) lets a call in flight finish its write before the database is closed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely, Migration } from 'kysely';
+import { z } from 'zod/v4';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
+import { defineTool } from '../src/tools/define.js';
 import { migrationsFor } from '../src/storage/migrate.js';
 import type { Database } from '../src/storage/schema.js';
 import { createLogger } from '../src/logger.js';
 import type { Storage, StorageOptions } from '../src/storage/storage.js';
-import { PROJECT_ROOT, testConfig } from './helpers.js';
-import { freshStorageEnv, openStorageFor, STORAGE_VARIABLE, testDialect } from './storage-helpers.js';
+import { PROJECT_ROOT, startTestServer, testConfig, textOf } from './helpers.js';
+import { freshStorageEnv, notesOf, openStorageFor, STORAGE_VARIABLE, testDialect } from './storage-helpers.js';
 
 const VARIABLE = STORAGE_VARIABLE;
 
@@ -118,6 +121,53 @@ describe(`close (${testDialect()})`, () => {
     await storage.close();
     await storage.close();
     await expect(db.selectFrom('notes').select('id').execute()).rejects.toThrow();
+  });
+});
+
+describe(`shutdown (${testDialect()})`, () => {
+  it('drain, then close (the SIGTERM path): a call in flight finishes its write, then the database is closed', async () => {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered = (): void => undefined;
+    const running = new Promise<void>((resolve) => (entered = resolve));
+    // Test-only: waits for the test to open the gate, then writes a row owned by the caller.
+    const slowAdd = defineTool({
+      name: 'probe_slow_add',
+      title: 'Probe: slow add',
+      description: 'Test only: waits, then stores one row owned by the caller.',
+      inputSchema: z.object({ title: z.string().min(1).max(100) }).strict(),
+      scopes: [],
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      async handler(args, ctx) {
+        entered();
+        await gate;
+        await ctx.resources.storage.db
+          .insertInto('notes')
+          .values({ owner: ctx.principal.id, title: args.title, body: '', search_text: args.title, created_at: new Date().toISOString() })
+          .execute();
+        return { content: [{ type: 'text', text: 'stored' }] };
+      },
+    });
+    const env = { ...(await freshStorageEnv()), LOCAL_PRINCIPAL: 'closer' };
+    const server = await startTestServer({ env, extraTools: [slowAdd] });
+    const { runtime } = server;
+    const call = server.client.callTool({ name: 'probe_slow_add', arguments: { title: 'in flight' } });
+    await running;
+    let closed = false;
+    const shutdown = (async () => {
+      await runtime.drain();
+      await runtime.close();
+      closed = true;
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(closed, 'the database must stay open while a call runs').toBe(false);
+    release();
+    const result = await call;
+    expect(result.isError, textOf(result)).toBeFalsy();
+    await shutdown;
+    expect(await notesOf(env, 'closer')).toEqual([expect.objectContaining({ owner: 'closer', title: 'in flight' })]);
+    await expect(runtime.resources.storage.db.selectFrom('notes').select('id').execute()).rejects.toThrow();
+    await server.client.close();
   });
 });
 
