@@ -8,6 +8,7 @@ import { parseCommand } from './argv.js';
 import { createUi } from './ui.js';
 import { EXIT, isCliError } from '../errors.js';
 import type { CleanupRegistry } from '../generate/write.js';
+import { interruptSignals } from './signals.js';
 import { generatorVersion } from './version.js';
 
 const undoWork = new Set<() => void>();
@@ -30,7 +31,8 @@ function runUndoWork(): void {
 }
 
 // SIGHUP (the terminal closed) is treated like Ctrl-C: a half-installed project is removed, not left behind.
-for (const [signal, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+// Windows adds Ctrl+Break (src/cli/signals.ts).
+for (const [signal, code] of interruptSignals()) {
   process.on(signal, () => {
     runUndoWork();
     process.stderr.write('\nInterrupted: nothing was left behind.\n');

@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,7 @@ import { CATALOG, servesHttp } from '../options/options.js';
 import type { ProjectSpec, SpecInput } from '../options/project-spec.js';
 import { packageManagerInfo } from '../package-managers.js';
 import { applyPresetFiles } from '../presets/apply-files.js';
+import { npmCommand } from '../presets/fetch-package.js';
 import type { Preset } from '../presets/preset-types.js';
 import { mergeProject } from '../update/merge.js';
 import type { FileSet, MergeDecision } from '../update/merge-types.js';
@@ -307,17 +308,21 @@ function prepareGenerator(from: string, temp: string, env: NodeJS.ProcessEnv): s
   if (root === from) {
     // Never write into the user's folder: run a copy.
     const copy = path.join(temp, 'generator-copy');
-    execFileSync('cp', ['-R', from, copy], { stdio: 'ignore' });
+    cpSync(from, copy, { recursive: true, verbatimSymlinks: true }); // not `cp -R`: Windows has no cp
     root = copy;
   }
   const theirs = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {};
   const own = ownDependencies();
   if (own && JSON.stringify(sorted(theirs)) === JSON.stringify(sorted(own.dependencies))) {
-    symlinkSync(own.nodeModules, path.join(root, 'node_modules'), 'dir');
+    // 'junction': on Windows a directory symlink needs admin rights or developer mode, a junction does not
+    // (the type is ignored elsewhere).
+    symlinkSync(own.nodeModules, path.join(root, 'node_modules'), 'junction');
     return root;
   }
   try {
-    execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    // npm through its CLI script where it can be found: Windows' npm.cmd cannot run without a shell.
+    const npm = npmCommand(env);
+    execFileSync(npm.command, [...npm.args, 'install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
   } catch (error) {
     throw new CliError('POST_STEP', `Installing the --from generator's dependencies failed: ${String((error as { stderr?: Buffer }).stderr ?? '').split('\n')[0]}`, { hint: 'Check the network to the npm registry, or pass --from a folder that has node_modules.' });
   }

@@ -1,6 +1,9 @@
 /**
  * Keeps every destination inside the project. A planned path is refused if it is absolute, has a
  * `..` segment, a NUL or a backslash, or resolves outside the root — whatever a name or template holds.
+ * Windows forms are refused on every system, so a plan means the same everywhere: `C:\x`, `C:x` (relative
+ * to drive C's current folder, not to the project), `\\host\share`, and a `:` anywhere (`a.txt:stream`
+ * writes an NTFS alternate data stream).
  */
 import path from 'node:path';
 import { CliError } from '../errors.js';
@@ -10,6 +13,7 @@ export function assertSafeRelativePath(relative: string): void {
     relative.length === 0 ||
     relative.includes('\0') ||
     relative.includes('\\') ||
+    relative.includes(':') ||
     path.posix.isAbsolute(relative) ||
     path.win32.isAbsolute(relative) ||
     relative.split('/').some((segment) => segment === '..' || segment === '.' || segment === '');

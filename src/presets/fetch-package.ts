@@ -118,14 +118,14 @@ export async function extractTarball(tarball: string, into: string, label: strin
 }
 
 /** How to run npm without a shell: its CLI script under this node when it can be found, else `npm`. */
-export function npmCommand(env: NodeJS.ProcessEnv): { command: string; args: string[] } {
+export function npmCommand(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform, nodePath: string = process.execPath): { command: string; args: string[] } {
   const execPath = env.npm_execpath;
   if (execPath !== undefined && /npm-cli\.c?js$/.test(path.basename(execPath))) {
-    return { command: process.execPath, args: [execPath] };
+    return { command: nodePath, args: [execPath] };
   }
-  if (process.platform === 'win32') {
+  if (platform === 'win32') {
     // npm.cmd cannot run without a shell; the npm that comes with node sits beside node.exe.
-    return { command: process.execPath, args: [path.join(path.dirname(process.execPath), 'node_modules', 'npm', 'bin', 'npm-cli.js')] };
+    return { command: nodePath, args: [path.win32.join(path.win32.dirname(nodePath), 'node_modules', 'npm', 'bin', 'npm-cli.js')] };
   }
   return { command: 'npm', args: [] };
 }

@@ -1,6 +1,6 @@
 /**
  * Reads a preset's `files` folder into memory. Guards against a preset that reaches outside itself (a
- * `files` path or a symlink leading elsewhere), that smuggles odd names (backslash, NUL, `.`/`..`) into
+ * `files` path or a symlink leading elsewhere), that smuggles odd names (backslash, colon, NUL, `.`/`..`) into
  * project paths, that writes what the generator owns (secure-mcp.json, .env, .secrets/) or git's .git/,
  * and that is large enough to hurt (too many files, too large a file or in total).
  */
@@ -71,8 +71,9 @@ export async function readPresetFiles(root: string, presetDir: string, filesSett
     const names = (await readdir(dir)).sort(compareCodeUnits);
     for (const name of names) {
       const sourcePath = prefix === '' ? name : `${prefix}/${name}`;
-      if (name === '' || name === '.' || name === '..' || name.includes('\\') || name.includes('\0') || name.includes('/')) {
-        fail(`the file name ${JSON.stringify(sourcePath)} in "files" is not allowed (backslash, NUL, "." or "..").`);
+      // ':' too: on Windows `a:b` names a drive-relative path or an NTFS alternate data stream.
+      if (name === '' || name === '.' || name === '..' || name.includes('\\') || name.includes('\0') || name.includes('/') || name.includes(':')) {
+        fail(`the file name ${JSON.stringify(sourcePath)} in "files" is not allowed (backslash, colon, NUL, "." or "..").`);
       }
       const absolute = path.join(dir, name);
       const stats = await lstat(absolute);

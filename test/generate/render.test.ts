@@ -221,3 +221,31 @@ describe('handlebars strictness', () => {
     expect(text(p, 'README.md')).toContain(`# ${hostile}\n`);
   });
 });
+
+describe('every operating system (docs/platforms.md)', () => {
+  // npm runs scripts with sh on Linux and macOS and with cmd.exe on Windows: only syntax both read alike.
+  const POSIX_ONLY: ReadonlyArray<readonly [RegExp, string]> = [
+    [/(^|&&\s*|\s)[A-Z_][A-Z0-9_]*=\S*\s+\S/, 'a VAR=value prefix (cmd.exe runs it as a command)'],
+    [/\$\{?[A-Za-z_]/, 'a $VARIABLE (cmd.exe writes %VARIABLE%)'],
+    [/'/, 'single quotes (cmd.exe passes them through)'],
+    [/(^|[\s;&|])(rm|cp|mv|mkdir|chmod|ln|cat|export|test)\s/, 'a POSIX command that cmd.exe lacks'],
+    [/(^|[^&])&([^&]|$)|;|\|\||\\$|`/, 'shell syntax other than &&'],
+  ];
+  it.each(specs.map((spec) => [specLabel(spec), spec] as const))('%s: package.json scripts run under sh and cmd.exe alike', (_label, spec) => {
+    const scripts = (JSON.parse(text(project(spec), 'package.json')) as { scripts: Record<string, string> }).scripts;
+    const problems = Object.entries(scripts).flatMap(([name, command]) =>
+      POSIX_ONLY.filter(([pattern]) => pattern.test(command)).map(([, what]) => `${name}: ${what}: ${command}`),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('the pattern list catches what breaks on Windows (so the test above is not vacuous)', () => {
+    const caught = (command: string): boolean => POSIX_ONLY.some(([pattern]) => pattern.test(command));
+    for (const bad of ['NODE_ENV=production node dist/x.js', 'rm -rf dist && tsc', "node -e 'x'", 'node $HOME/x.js', 'tsc; vitest', 'cp a b']) {
+      expect(caught(bad), bad).toBe(true);
+    }
+    for (const good of ['tsc -p tsconfig.build.json && vitest run', 'node dist/cli/keys.js', 'npx --yes create-secure-mcp@1.0.0 add tool']) {
+      expect(caught(good), good).toBe(false);
+    }
+  });
+});

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Config } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { generateApiKey, hashApiKey } from '../src/security/api-key-format.js';
-import { writeKeysFile, type KeyEntry } from '../src/security/api-key-store.js';
+import { modeProblem, ownershipProblem, writeKeysFile, type KeyEntry } from '../src/security/api-key-store.js';
 import { createAuthenticator, TOKEN_PLACEHOLDER, type Authenticator, type AuthResult } from '../src/security/auth.js';
+import { platformFor } from '../src/security/platform.js';
 import { loadConfig } from '../src/config.js';
 import { randomKey, REQUIRED_TEST_ENV, tempDir, testConfig } from './helpers.js';
 import { authenticatorProbe as probe, type AuthenticatorProbe as Probe } from './http-helpers.js';
@@ -275,5 +276,22 @@ describe('API_KEYS_FILE', () => {
     const config = load();
     expect(config.apiKeys.file).toBe(path.join(config.projectRoot, 'api-keys.json'));
     expect(load({ API_KEYS_FILE: 'secrets/keys.json' }).apiKeys.file).toBe(path.join(config.projectRoot, 'secrets', 'keys.json'));
+  });
+});
+
+describe('the keys file on other systems (platform faked; SECURITY.md › Operating systems)', () => {
+  const windows = platformFor('win32', {});
+  const macos = platformFor('darwin', { O_NOFOLLOW: 0x100 }, 501);
+  test('POSIX (macOS faked): group/other-writable is refused, group/other-readable warned', () => {
+    expect(modeProblem(0o666, macos)?.level).toBe('refuse');
+    expect(modeProblem(0o644, macos)?.level).toBe('warn');
+    expect(modeProblem(0o600, macos)).toBeUndefined();
+  });
+  test('Windows: mode bits mean nothing there, so nothing is refused on them (the start-up notice says so)', () => {
+    expect(modeProblem(0o666, windows)).toBeUndefined();
+    expect(ownershipProblem('C:\\keys\\api-keys.json', { uid: 0 }, windows)).toBeUndefined();
+  });
+  test('POSIX: a keys file another uid owns is refused, naming API_KEYS_FILE', () => {
+    expect(ownershipProblem('/nonexistent/api-keys.json', { uid: 4242 }, macos)).toMatch(/^API_KEYS_FILE \/nonexistent\/api-keys\.json is owned by another user \(uid 4242; this process runs as uid 501\)/);
   });
 });

@@ -9,6 +9,7 @@ import type { ServerDeps } from './server.js';
 import { AuditLog } from './security/audit.js';
 import { localPrincipal, type Principal } from './security/authz.js';
 import { InflightCalls } from './security/guard.js';
+import { permissionsNotice } from './security/platform.js';
 import { createRateLimits } from './security/rate-limit.js';
 import { declaredScopes, type ToolDefinition } from './tools/define.js';
 import { createTools } from './tools/index.js';
@@ -50,6 +51,8 @@ function generatorVersion(root: string): string | undefined {
 }
 
 export function openRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Runtime {
+  const notice = permissionsNotice(); // Windows: the mode and owner checks cannot run; say so, once
+  if (notice !== undefined) logger.warn(notice);
   const resources = openResources(config, logger);
   const tools = options.tools ?? createTools({ config });
   const audit = AuditLog.open({

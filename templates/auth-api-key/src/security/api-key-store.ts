@@ -15,6 +15,7 @@ import { z } from 'zod/v4';
 import { ConfigError } from '../config.js';
 import type { Logger } from '../logger.js';
 import { folderProblem, foreignOwner } from './file-policy.js';
+import { hostPlatform, type HostPlatform } from './platform.js';
 import { HASH_PATTERN, KEY_ID, KEY_NAME, KEY_NAME_RULE, SCOPE_TOKEN, storedDigest } from './api-key-format.js';
 
 const isoDate = z.iso.datetime({ offset: true });
@@ -52,9 +53,13 @@ export class KeysFileError extends ConfigError {
 
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-/** Mode problems: `refuse` for group/other-writable, `warn` for group/other-readable. POSIX only. */
-export function modeProblem(mode: number): { level: 'refuse' | 'warn'; message: string } | undefined {
-  if (process.platform === 'win32') return undefined;
+/**
+ * Mode problems: `refuse` for group/other-writable, `warn` for group/other-readable. POSIX only: on
+ * Windows mode bits say nothing about who can write the file (ACLs decide), so nothing is refused here
+ * and the server states at start that these checks did not run (permissionsNotice).
+ */
+export function modeProblem(mode: number, platform: HostPlatform = hostPlatform): { level: 'refuse' | 'warn'; message: string } | undefined {
+  if (!platform.posixPermissions) return undefined;
   const octal = (mode & 0o777).toString(8).padStart(3, '0');
   if ((mode & 0o022) !== 0) {
     return { level: 'refuse', message: `is writable by group or others (mode ${octal}); anyone who can write it can add a key. Run: chmod 600 <file>` };
@@ -69,10 +74,10 @@ export function modeProblem(mode: number): { level: 'refuse' | 'warn'; message: 
  * Ownership problems of the keys file (stat given when it exists) and its folder, as one message that
  * names API_KEYS_FILE and the fix; undefined when both are in this user's (or root's) hands.
  */
-export function ownershipProblem(file: string, stat: { uid: number | bigint } | undefined): string | undefined {
-  const owner = stat === undefined ? undefined : foreignOwner(Number(stat.uid), file);
+export function ownershipProblem(file: string, stat: { uid: number | bigint } | undefined, platform: HostPlatform = hostPlatform): string | undefined {
+  const owner = stat === undefined ? undefined : foreignOwner(Number(stat.uid), file, platform);
   if (owner !== undefined) return `API_KEYS_FILE ${file} ${owner}`;
-  const folder = folderProblem(path.dirname(file));
+  const folder = folderProblem(path.dirname(file), platform);
   return folder === undefined ? undefined : `API_KEYS_FILE ${file}: ${folder}`;
 }
 

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Secret } from '../config.js';
 import { checkLine, GENESIS, listSegments, processStartTime, readInstanceId, type SegmentLink } from './audit.js';
+import { hostPlatform, openNoFollowSync, type HostPlatform } from './platform.js';
 
 export type SegmentStatus = 'verified' | 'open' | 'unclean' | 'broken';
 
@@ -66,11 +67,11 @@ interface Scan extends SegmentReport {
 }
 
 /** Verifies one segment file (streamed in chunks). */
-export function verifySegment(file: string, key: Secret, expectedInstance: string | undefined, alive = isWriterAlive): Scan {
+export function verifySegment(file: string, key: Secret, expectedInstance: string | undefined, alive = isWriterAlive, platform: HostPlatform = hostPlatform): Scan {
   const name = path.basename(file);
   const report: Scan = { segment: name, status: 'verified', records: 0, lastSeq: 0, warnings: [] };
   const broken = (line: number, reason: string): Scan => Object.assign(report, { status: 'broken' as const, line, reason });
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  const fd = openNoFollowSync(file, fs.constants.O_RDONLY, undefined, platform); // a symlink posing as a segment: ELOOP
   let ended = false;
   let pending = '';
   let pidStart: string | undefined;
@@ -134,14 +135,14 @@ export function verifySegment(file: string, key: Secret, expectedInstance: strin
 }
 
 /** Verifies every segment in `dir` (or one segment file) and the links between them. */
-export function verifyAuditDir(target: string, key: Secret, alive = isWriterAlive): DirReport {
+export function verifyAuditDir(target: string, key: Secret, alive = isWriterAlive, platform: HostPlatform = hostPlatform): DirReport {
   const isFile = fs.existsSync(target) && fs.statSync(target).isFile();
   const dir = isFile ? path.dirname(target) : target;
   const instance = readInstanceId(dir);
   const names = isFile ? [path.basename(target)] : listSegments(dir);
   const scans = names.map((name): Scan => {
     try {
-      return verifySegment(path.join(dir, name), key, instance, alive);
+      return verifySegment(path.join(dir, name), key, instance, alive, platform);
     } catch (error) {
       // A symlink (O_NOFOLLOW), a folder or an unreadable file where a segment should be.
       const code = (error as NodeJS.ErrnoException).code ?? 'error';

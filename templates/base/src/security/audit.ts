@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Secret } from '../config.js';
 import { canonicalJson } from './canonical-json.js';
+import { hostPlatform, openNoFollowSync, type HostPlatform } from './platform.js';
 import { argsDigest, boundArgs } from './redact.js';
 
 export { canonicalJson };
@@ -146,10 +147,10 @@ export function listSegments(dir: string): string[] {
 }
 
 /** The last complete line of a file, from at most `tailBytes` at its end; null if none. Never throws. */
-export function readLastLine(file: string, tailBytes = LINK_SCAN.tailBytes): string | null {
+export function readLastLine(file: string, tailBytes = LINK_SCAN.tailBytes, platform: HostPlatform = hostPlatform): string | null {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    fd = openNoFollowSync(file, fs.constants.O_RDONLY, undefined, platform);
     const size = fs.fstatSync(fd).size;
     const length = Math.min(size, tailBytes);
     if (length === 0) return null;
@@ -303,13 +304,16 @@ export class AuditLog implements AuditSink {
 
   /** Creates a new segment (O_EXCL) and writes its start record. */
   #startSegment(link: SegmentLink | null): void {
-    const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+    // O_CREAT|O_EXCL never opens an existing entry, a symlink included (POSIX: EEXIST; Windows: CREATE_NEW
+    // fails on a reparse point too), so the segment is never a planted link; O_NOFOLLOW is added where it exists.
+    const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL } = fs.constants;
+    const noFollow = hostPlatform.noFollow ?? 0;
     let fd: number | undefined;
     let name = '';
     for (let attempt = 0; fd === undefined; attempt++) {
       name = segmentName(new Date(), randomBytes(4).toString('hex'));
       try {
-        fd = fs.openSync(path.join(this.dir, name), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+        fd = fs.openSync(path.join(this.dir, name), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | noFollow, 0o600);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw error;
       }

@@ -2,14 +2,16 @@
 // file or its folder that another local user owns (the owner can chmod it and rewrite it at will) and
 // against a folder others can write (they can rename their own file over ours: atomic writers such as
 // the keys script replace a file exactly that way). Root (uid 0) is trusted: it can read and write
-// everything anyway. POSIX only: on Windows, ownership and mode bits do not apply and nothing is refused.
+// everything anyway. POSIX only: on Windows, ownership and mode bits do not apply (ACLs decide), nothing
+// is refused here, and the server says so once at start (permissionsNotice in ./platform.ts).
 // Also: a folder the tools expose to clients (a sandbox) that holds the project's secrets (below).
 import fs from 'node:fs';
 import path from 'node:path';
+import { hostPlatform, type HostPlatform } from './platform.js';
 
 /** The process's effective uid, or undefined where POSIX ownership does not apply. */
-export function currentUid(): number | undefined {
-  return process.platform === 'win32' ? undefined : process.geteuid?.();
+export function currentUid(platform: HostPlatform = hostPlatform): number | undefined {
+  return platform.posixPermissions ? platform.euid : undefined;
 }
 
 function octal(mode: number): string {
@@ -17,8 +19,8 @@ function octal(mode: number): string {
 }
 
 /** `is owned by uid N …` when `uid` is neither this process's user nor root; the fix names `target`. */
-export function foreignOwner(uid: number, target: string): string | undefined {
-  const me = currentUid();
+export function foreignOwner(uid: number, target: string, platform: HostPlatform = hostPlatform): string | undefined {
+  const me = currentUid(platform);
   if (me === undefined || uid === me || uid === 0) return undefined;
   return `is owned by another user (uid ${uid}; this process runs as uid ${me}), who can rewrite it at will. Run: chown ${me} ${target}`;
 }
@@ -39,15 +41,15 @@ function onReadOnlyMount(dir: string): boolean {
  * the folder sits on a read-only mount. A missing folder is no problem here (whoever creates it later
  * makes it 0700).
  */
-export function folderProblem(dir: string): string | undefined {
-  if (currentUid() === undefined) return undefined;
+export function folderProblem(dir: string, platform: HostPlatform = hostPlatform): string | undefined {
+  if (currentUid(platform) === undefined) return undefined;
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
   } catch {
     return undefined;
   }
-  const owner = foreignOwner(stat.uid, dir);
+  const owner = foreignOwner(stat.uid, dir, platform);
   if (owner !== undefined) return `its folder ${dir} ${owner}`;
   if ((stat.mode & 0o022) !== 0 && !onReadOnlyMount(dir)) {
     return `its folder ${dir} is writable by group or others (mode ${octal(stat.mode)}): anyone who can write the folder can put their own file in its place. Run: chmod go-w ${dir}, or move the file to a folder only this user can write`;
@@ -69,9 +71,14 @@ export function realPathOf(p: string): string {
   }
 }
 
-/** `inner` is `outer` or below it (by path.relative, never startsWith: `/srv/a-evil` is not in `/srv/a`). */
-function within(outer: string, inner: string): boolean {
-  const rel = path.relative(outer, inner);
+/**
+ * `inner` is `outer` or below it (by path.relative, never startsWith: `/srv/a-evil` is not in `/srv/a`).
+ * Where names ignore case (Windows, macOS), `/p/.SECRETS` is `/p/.secrets`: compared in lower case, so a
+ * clash is never missed for a difference of case (path.win32.relative ignores case already).
+ */
+function within(outer: string, inner: string, platform: HostPlatform): boolean {
+  const fold = (p: string): string => (platform.caseInsensitiveNames ? p.toLowerCase() : p);
+  const rel = path.relative(fold(outer), fold(inner));
   return rel === '' || (!path.isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${path.sep}`));
 }
 
@@ -81,19 +88,20 @@ function within(outer: string, inner: string): boolean {
  * may neither contain nor lie inside any sensitive path. Compared by real path, so a symlink to the
  * project root is caught too. One problem per clash, naming both variables and the fix.
  */
-export function exposureProblems(exposed: readonly NamedPath[], sensitive: readonly NamedPath[], projectRoot: string): string[] {
+export function exposureProblems(exposed: readonly NamedPath[], sensitive: readonly NamedPath[], projectRoot: string, platform: HostPlatform = hostPlatform): string[] {
   const problems: string[] = [];
   const root = realPathOf(projectRoot);
   for (const [name, folder] of exposed) {
     const real = realPathOf(folder);
-    if (within(real, root)) {
+    if (within(real, root, platform)) {
       problems.push(`${name}=${folder} contains the project root ${projectRoot} (its .env, .secrets/, keys and logs): the tools would hand them to clients. Point ${name} at a folder that holds only what clients may read`);
       continue;
     }
     for (const [what, file] of sensitive) {
       const secret = realPathOf(file);
-      if (within(real, secret) || within(secret, real)) {
-        problems.push(`${name}=${folder} ${within(real, secret) ? 'contains' : 'lies inside'} ${what} (${file}): the tools would hand it to clients. Point ${name} at a folder apart from the project's secrets, keys, logs and data`);
+      const contains = within(real, secret, platform);
+      if (contains || within(secret, real, platform)) {
+        problems.push(`${name}=${folder} ${contains ? 'contains' : 'lies inside'} ${what} (${file}): the tools would hand it to clients. Point ${name} at a folder apart from the project's secrets, keys, logs and data`);
       }
     }
   }

@@ -13,6 +13,16 @@
  * - the race between checking a path and opening it: the file is opened with O_NOFOLLOW and the
  *   opened descriptor itself is checked (on Linux via /proc/self/fd) before anything is read.
  *
+ * Other systems (every function takes a HostPlatform, so tests fake them on Linux):
+ * - Windows has no O_NOFOLLOW (`fs.constants.O_NOFOLLOW` is undefined): the target is lstat'ed right
+ *   before the open (a symlink or junction is refused) and the opened descriptor must be the file that
+ *   was checked (same real path, same dev and ino), so nothing is ever read through a link unnoticed.
+ *   Windows names (`CON`, `a.txt:stream`, `name.`) are refused there; paths are compared with
+ *   path.win32 (case-insensitive, another drive is outside).
+ * - macOS has O_NOFOLLOW but no /proc: the descriptor is checked by real path, dev and ino.
+ * - Case-insensitive names (Windows, macOS): root and target are both real paths, which the system
+ *   spells one way, and a difference of case can only make a path look outside, never inside.
+ *
  * Error messages are ToolErrors that name the problem, never the absolute host path.
  * Do not add a second path check elsewhere: extend this one.
  *
@@ -23,6 +33,7 @@ import { constants as fsConstants, type Stats } from 'node:fs';
 import { lstat, open, opendir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ToolError } from './errors.js';
+import { hostPlatform, type HostPlatform } from './platform.js';
 
 /** Longest accepted user path, in characters. */
 export const MAX_PATH_LENGTH = 1024;
@@ -50,6 +61,8 @@ export interface ReadOptions {
   /** Refuse files larger than this many bytes (FILES_MAX_BYTES). */
   readonly maxBytes: number;
   readonly signal?: AbortSignal;
+  /** The host's behaviour (tests pass a faked Windows or macOS). */
+  readonly platform?: HostPlatform;
 }
 
 export interface ReadResult {
@@ -69,6 +82,7 @@ export interface DirEntry {
 export interface ListOptions {
   readonly maxEntries: number;
   readonly signal?: AbortSignal;
+  readonly platform?: HostPlatform;
 }
 
 export interface ListResult {
@@ -135,7 +149,7 @@ export function windowsNameProblem(segment: string): string | undefined {
  * Returns the normalised relative path with `/` separators, `''` for the root.
  * No URL decoding happens anywhere: `%2e%2e%2f` is a literal file name.
  */
-export function normaliseUserPath(input: string): string {
+export function normaliseUserPath(input: string, platform: HostPlatform = hostPlatform): string {
   if (typeof input !== 'string') throw new ToolError('Invalid path: must be a string.');
   if (input.includes('\0')) throw new ToolError('Invalid path: contains a NUL byte.');
   if (FORBIDDEN_CHARS.test(input)) throw new ToolError('Invalid path: contains control characters.');
@@ -158,7 +172,7 @@ export function normaliseUserPath(input: string): string {
     if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) {
       throw new ToolError(`Invalid path: a name is longer than ${MAX_SEGMENT_BYTES} bytes.`);
     }
-    const windowsProblem = process.platform === 'win32' ? windowsNameProblem(segment) : undefined;
+    const windowsProblem = platform.os === 'win32' ? windowsNameProblem(segment) : undefined;
     if (windowsProblem !== undefined) throw new ToolError(`Invalid path: a name ${windowsProblem}.`);
   }
   return segments.join('/');
@@ -167,13 +181,14 @@ export function normaliseUserPath(input: string): string {
 /**
  * True when `target` is `root` or below it. Both must be real (symlink-free) absolute paths.
  * Uses path.relative, so `/srv/root-evil` is NOT inside `/srv/root` (a startsWith check says it is),
- * while a name that merely begins with two dots (`..notes`) is.
+ * while a name that merely begins with two dots (`..notes`) is. `paths` is the host's path module
+ * (path.win32 on Windows: `C:\Files` and `c:\files\a` are one folder, `D:\…` is outside).
  */
-export function isInside(root: string, target: string): boolean {
-  const rel = path.relative(root, target);
+export function isInside(root: string, target: string, paths: path.PlatformPath = path): boolean {
+  const rel = paths.relative(root, target);
   if (rel === '') return true;
-  if (path.isAbsolute(rel)) return false; // another drive on Windows
-  return rel !== '..' && !rel.startsWith(`..${path.sep}`);
+  if (paths.isAbsolute(rel)) return false; // another drive or share on Windows
+  return rel !== '..' && !rel.startsWith(`..${paths.sep}`);
 }
 
 async function realpathOrNull(p: string): Promise<string | null> {
@@ -210,8 +225,8 @@ async function realRoot(rootDir: string): Promise<string> {
  *   answer as for an existing file there, so the refusal says nothing about what exists outside;
  * - otherwise: not found.
  */
-export async function resolveInRoot(rootDir: string, userPath: string): Promise<ResolvedPath> {
-  const relative = normaliseUserPath(userPath);
+export async function resolveInRoot(rootDir: string, userPath: string, platform: HostPlatform = hostPlatform): Promise<ResolvedPath> {
+  const relative = normaliseUserPath(userPath, platform);
   const root = await realRoot(rootDir);
   const segments = relative === '' ? [] : relative.split('/');
 
@@ -238,15 +253,17 @@ export async function resolveInRoot(rootDir: string, userPath: string): Promise<
   throw notFound();
 }
 
-const O_NOFOLLOW = fsConstants.O_NOFOLLOW ?? 0;
-const O_NONBLOCK = fsConstants.O_NONBLOCK ?? 0; // opening a FIFO must not wait for a writer
-const O_NOCTTY = fsConstants.O_NOCTTY ?? 0;
-const O_DIRECTORY = fsConstants.O_DIRECTORY ?? 0;
-
-async function openChecked(resolved: ResolvedPath, extraFlags: number): Promise<FileHandle> {
+/**
+ * Opens a checked path read-only without following a link at its end. O_NONBLOCK: opening a FIFO must
+ * not wait for a writer. Where O_NOFOLLOW does not exist (Windows) the path is lstat'ed right before the
+ * open instead, and assertHandleIs proves afterwards that the descriptor is the checked file.
+ */
+async function openChecked(resolved: ResolvedPath, directory: boolean, platform: HostPlatform): Promise<FileHandle> {
   let handle: FileHandle;
   try {
-    handle = await open(resolved.absolute, fsConstants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | extraFlags);
+    if (platform.noFollow === undefined && (await lstat(resolved.absolute)).isSymbolicLink()) throw changed();
+    const flags = fsConstants.O_RDONLY | (platform.noFollow ?? 0) | platform.nonBlock | platform.noCtty | (directory ? platform.directory : 0);
+    handle = await open(resolved.absolute, flags);
   } catch (err) {
     const code = errorCode(err);
     // A symlink appeared where the checked path had none (O_NOFOLLOW gives ELOOP, or ENOTDIR with
@@ -255,7 +272,7 @@ async function openChecked(resolved: ResolvedPath, extraFlags: number): Promise<
     throw toToolError(err);
   }
   try {
-    await assertHandleIs(handle, resolved);
+    await assertHandleIs(handle, resolved, platform);
     return handle;
   } catch (err) {
     await handle.close();
@@ -264,8 +281,8 @@ async function openChecked(resolved: ResolvedPath, extraFlags: number): Promise<
 }
 
 /** Linux: the path of an open descriptor, as the kernel sees it; null where /proc is unavailable. */
-async function descriptorPath(handle: FileHandle): Promise<string | null> {
-  if (process.platform !== 'linux') return null;
+async function descriptorPath(handle: FileHandle, platform: HostPlatform): Promise<string | null> {
+  if (!platform.procFd) return null;
   try {
     return await readlink(`/proc/self/fd/${handle.fd}`);
   } catch {
@@ -277,13 +294,14 @@ async function descriptorPath(handle: FileHandle): Promise<string | null> {
  * Proves the opened descriptor is the checked file, so a directory swapped for a symlink between
  * the check and the open cannot redirect the read.
  */
-async function assertHandleIs(handle: FileHandle, resolved: ResolvedPath): Promise<void> {
-  const actual = await descriptorPath(handle);
+async function assertHandleIs(handle: FileHandle, resolved: ResolvedPath, platform: HostPlatform): Promise<void> {
+  const actual = await descriptorPath(handle, platform);
   if (actual !== null) {
     if (actual !== resolved.absolute || !isInside(resolved.root, actual)) throw changed();
     return;
   }
-  // No /proc: the path must still resolve to itself and name the very inode we hold.
+  // No /proc (macOS, Windows): the path must still resolve to itself and name the very inode we hold
+  // (lstat, so a link swapped in at the last component has its own inode and is refused).
   const [again, onDisk, held] = await Promise.all([
     realpathOrNull(resolved.absolute),
     lstat(resolved.absolute).catch(() => null),
@@ -305,14 +323,15 @@ function describeNonRegular(stats: Stats): ToolError {
  * after the check is still refused.
  */
 export async function readFileInRoot(rootDir: string, userPath: string, options: ReadOptions): Promise<ReadResult> {
-  const resolved = await resolveInRoot(rootDir, userPath);
+  const platform = options.platform ?? hostPlatform;
+  const resolved = await resolveInRoot(rootDir, userPath, platform);
   // Refuse special files before opening them: opening a device can itself have effects.
   const before = await lstat(resolved.absolute).catch((err: unknown) => {
     throw toToolError(err);
   });
   if (!before.isFile()) throw describeNonRegular(before);
 
-  const handle = await openChecked(resolved, 0);
+  const handle = await openChecked(resolved, false, platform);
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw describeNonRegular(stats);
@@ -359,7 +378,8 @@ function entryType(stats: Stats): EntryType {
  * first ones in file-system order.
  */
 export async function listDirInRoot(rootDir: string, userPath: string, options: ListOptions): Promise<ListResult> {
-  const resolved = await resolveInRoot(rootDir, userPath);
+  const platform = options.platform ?? hostPlatform;
+  const resolved = await resolveInRoot(rootDir, userPath, platform);
   const before = await lstat(resolved.absolute).catch((err: unknown) => {
     throw toToolError(err);
   });
@@ -368,10 +388,10 @@ export async function listDirInRoot(rootDir: string, userPath: string, options: 
   // On Linux the listing is anchored to the verified descriptor (/proc/self/fd/N names exactly the
   // directory we checked); elsewhere the checked real path is used and re-verified afterwards.
   // Windows cannot open a directory as a file, so there only the re-verification applies.
-  const handle = process.platform === 'win32' ? null : await openChecked(resolved, O_DIRECTORY);
+  const handle = platform.os === 'win32' ? null : await openChecked(resolved, true, platform);
   try {
     const anchored =
-      handle !== null && (await descriptorPath(handle)) !== null ? `/proc/self/fd/${handle.fd}` : resolved.absolute;
+      handle !== null && (await descriptorPath(handle, platform)) !== null ? `/proc/self/fd/${handle.fd}` : resolved.absolute;
     const entries: DirEntry[] = [];
     let truncated = false;
     const dir = await opendir(anchored, { bufferSize: 64 });
@@ -398,7 +418,7 @@ export async function listDirInRoot(rootDir: string, userPath: string, options: 
     if (handle === null) {
       if ((await realpathOrNull(resolved.absolute)) !== resolved.absolute) throw changed();
     } else if (anchored === resolved.absolute) {
-      await assertHandleIs(handle, resolved);
+      await assertHandleIs(handle, resolved, platform);
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { relative: resolved.relative, entries, truncated };

@@ -2,13 +2,16 @@
 // Guards against shell injection (openssl runs via execFile with an argument array, no shell), against
 // leaking the key (written 0600 into .secrets/tls/, a 0700 directory that .gitignore and
 // .dockerignore exclude) and against overwriting an existing pair by accident (--force to replace).
-// No network. Never use this certificate in production.
+// No network. Never use this certificate in production. On Windows the 0600/0700 modes below only
+// clear the read-only bit (ACLs decide there; .secrets/ stays as private as the project folder).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../config.js';
+import { hostPlatform } from '../security/platform.js';
+import { opensslFailedHint, opensslMissingMessage } from './openssl-hint.js';
 
 const run = promisify(execFile);
 const outIndex = process.argv.indexOf('--out');
@@ -54,8 +57,8 @@ try {
   const code = (error as NodeJS.ErrnoException).code;
   process.stderr.write(
     code === 'ENOENT'
-      ? 'openssl was not found on PATH. Install it (Debian/Ubuntu: apt-get install openssl; macOS: brew install openssl) and run the cert:dev script again.\n'
-      : `openssl failed: ${(error as { stderr?: string }).stderr?.trim() ?? String(error)}\n`,
+      ? `${opensslMissingMessage(hostPlatform)}\n`
+      : `openssl failed: ${(error as { stderr?: string }).stderr?.trim() ?? String(error)}\n${opensslFailedHint(hostPlatform)}`,
   );
   process.exit(1);
 } finally {

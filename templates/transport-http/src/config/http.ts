@@ -12,6 +12,7 @@ import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { Secret } from '../config.js';
 import { folderProblem, foreignOwner } from '../security/file-policy.js';
+import { hostPlatform, type HostPlatform } from '../security/platform.js';
 
 export type TrustedRange = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -154,16 +155,19 @@ function parseOrigins(raw: string | undefined, problems: string[]): string[] {
   return origins;
 }
 
-/** Why the TLS private key must not be used: group/other bits, another owner, or an unsafe folder. */
-function keyFileProblem(keyFile: string, stat: { mode: number; uid: number }): string | undefined {
-  if (process.platform === 'win32') return undefined;
+/**
+ * Why the TLS private key must not be used: group/other bits, another owner, or an unsafe folder.
+ * POSIX only: on Windows mode bits and uids say nothing (ACLs decide); the server says so at start.
+ */
+export function keyFileProblem(keyFile: string, stat: { mode: number; uid: number }, platform: HostPlatform = hostPlatform): string | undefined {
+  if (!platform.posixPermissions) return undefined;
   if ((stat.mode & 0o077) !== 0) {
     const octal = (stat.mode & 0o777).toString(8).padStart(3, '0');
     return `TLS_KEY_FILE ${keyFile} is readable or writable by group or others (mode ${octal}): the private key must be this user's alone. Run: chmod 600 ${keyFile}`;
   }
-  const owner = foreignOwner(stat.uid, keyFile);
+  const owner = foreignOwner(stat.uid, keyFile, platform);
   if (owner !== undefined) return `TLS_KEY_FILE ${keyFile} ${owner}`;
-  const folder = folderProblem(path.dirname(keyFile));
+  const folder = folderProblem(path.dirname(keyFile), platform);
   return folder === undefined ? undefined : `TLS_KEY_FILE ${keyFile}: ${folder}`;
 }
 

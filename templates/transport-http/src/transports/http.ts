@@ -11,6 +11,7 @@ import { openRuntime, type Runtime } from '../runtime.js';
 import { AuditLogError } from '../security/audit.js';
 import type { Authenticator } from '../security/authenticator.js';
 import { createIpLimiter } from '../security/rate-limit.js';
+import { shutdownSignals } from '../security/platform.js';
 
 let runtime: Runtime | undefined;
 let authenticator: Authenticator;
@@ -45,8 +46,8 @@ async function stop(reason: string): Promise<void> {
   await handle.shutdown(reason);
   process.exit(0);
 }
-process.once('SIGTERM', () => void stop('SIGTERM'));
-process.once('SIGINT', () => void stop('SIGINT'));
+// SIGTERM and SIGINT; on Windows, where SIGTERM is never delivered, SIGINT and Ctrl+Break (SIGBREAK).
+for (const signal of shutdownSignals()) process.once(signal, () => void stop(signal));
 process.on('uncaughtException', (err) => {
   logger.fatal({ err }, 'uncaught exception');
   void runtime.close();

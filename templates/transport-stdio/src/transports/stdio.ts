@@ -1,7 +1,7 @@
 // stdio entry point. Guards against corrupting the protocol stream (nothing but JSON-RPC on stdout:
 // logs and start-up errors go to stderr), against messages nested deep enough to overflow a parser
 // or validator (refused with a JSON-RPC error before the SDK sees them) and against losing audit lines
-// on shutdown (the log is closed with its end record on SIGINT/SIGTERM/stdin end). Run as `node <abs>/dist/transports/stdio.js`.
+// on shutdown (the log is closed with its end record on SIGINT/SIGTERM — SIGBREAK on Windows — or stdin end). Run as `node <abs>/dist/transports/stdio.js`.
 import { randomUUID } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
@@ -11,6 +11,7 @@ import { openRuntime, type Runtime } from '../runtime.js';
 import { AuditLogError } from '../security/audit.js';
 import { refuseMalformedToolCall } from '../security/envelope.js';
 import { jsonDepthExceeds, jsonRpcIdOf, MAX_JSON_DEPTH } from '../security/json-depth.js';
+import { shutdownSignals } from '../security/platform.js';
 import { buildServer } from '../server.js';
 
 let runtime: Runtime;
@@ -105,8 +106,9 @@ async function shutdown(reason: string): Promise<void> {
   await runtime.close(); // audit writes are synchronous: writes pending refusal counts and the end record, then closes the limiter store
   setTimeout(() => process.exit(0), 1000).unref(); // a handler ignoring its signal must not keep us alive
 }
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+// SIGINT/SIGTERM; on Windows, where SIGTERM is never delivered, SIGINT and Ctrl+Break (SIGBREAK). A
+// desktop client stops its server by closing stdin, which works the same on every system.
+for (const signal of shutdownSignals()) process.once(signal, () => void shutdown(signal));
 process.stdin.once('end', () => void shutdown('stdin closed'));
 process.on('uncaughtException', (err) => {
   logger.fatal({ err }, 'uncaught exception');
