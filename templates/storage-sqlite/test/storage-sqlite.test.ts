@@ -13,7 +13,8 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { openSqliteStorage } from '../src/storage/sqlite.js';
+import { openSqliteStorage, prepareDatabaseFile } from '../src/storage/sqlite.js';
+import { platformFor } from '../src/security/platform.js';
 import type { Storage } from '../src/storage/storage.js';
 import { featureSensitivePaths } from '../src/config/features.js';
 import { serverTestEnv } from './feature-env.js';
@@ -91,6 +92,24 @@ describe('file and folder', () => {
     }
     expect(fs.readFileSync(target, 'utf8')).toBe('not a database');
     expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false);
+  });
+
+  posixOnly('refuses a symlink at SQLITE_PATH on a system without O_NOFOLLOW (Windows faked): checked with lstat, not dropped', () => {
+    const windows = platformFor('win32', {});
+    const dir = tempDir();
+    const target = path.join(dir, 'elsewhere.txt');
+    fs.writeFileSync(target, 'not a database');
+    fs.symlinkSync(target, path.join(dir, 'app.db'));
+    fs.symlinkSync(path.join(dir, 'missing.db'), path.join(dir, 'dangling.db'));
+    for (const name of ['app.db', 'dangling.db']) {
+      const error = refusal(() => prepareDatabaseFile(path.join(dir, name), windows));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toMatch(/SQLITE_PATH is a symbolic link/);
+    }
+    expect(fs.readFileSync(target, 'utf8')).toBe('not a database');
+    expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false);
+    prepareDatabaseFile(path.join(dir, 'plain.db'), windows); // a plain path is still created
+    expect(fs.statSync(path.join(dir, 'plain.db')).isFile()).toBe(true);
   });
 
   posixOnly('refuses a folder that group or others can write', () => {

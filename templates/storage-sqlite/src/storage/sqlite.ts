@@ -1,5 +1,5 @@
 // SQLite storage (better-sqlite3 through Kysely). Guards against: a database file others can read (folder
-// created 0700, file created 0600 by us with O_CREAT|O_NOFOLLOW before SQLite opens it; its -wal/-shm get
+// created 0700, file created 0600 by us, never through a symlink (openNoFollowSync), before SQLite opens it; its -wal/-shm get
 // the same mode from SQLite); a symlink planted at SQLITE_PATH (refused); a folder others can write (they
 // could swap the file: refused); several processes on one file (WAL, busy_timeout, so a writer waits
 // instead of failing); deleted notes lingering in free pages (secure_delete); and a half-applied schema
@@ -14,6 +14,7 @@ import { ConfigError } from '../config.js';
 import type { SqliteConfig } from '../config/sqlite.js';
 import type { Logger } from '../logger.js';
 import { folderProblem } from '../security/file-policy.js';
+import { hostPlatform, openNoFollowSync, type HostPlatform } from '../security/platform.js';
 import { applyMigrations, errorCode, migrationsFor, MigrationError } from './migrate.js';
 import type { Database } from './schema.js';
 import type { Storage, StorageOptions } from './storage.js';
@@ -39,8 +40,11 @@ export function isBusy(error: unknown): boolean {
   return /^SQLITE_(BUSY|LOCKED)/.test(errorCode(error));
 }
 
-/** Creates the folder (0700) and the file (0600) ourselves; refuses a symlink or a non-file at the path. */
-function prepareFile(file: string): void {
+/**
+ * Creates the folder (0700) and the file (0600) ourselves; refuses a symlink or a non-file at the path.
+ * Exported for the test that fakes a platform without O_NOFOLLOW (Windows).
+ */
+export function prepareDatabaseFile(file: string, platform: HostPlatform = hostPlatform): void {
   const dir = path.dirname(file);
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -51,7 +55,8 @@ function prepareFile(file: string): void {
   if (folder !== undefined) throw new ConfigError(`SQLITE_PATH: ${folder}`);
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+    // Where the system has no O_NOFOLLOW (Windows), openNoFollowSync lstats first and compares dev/ino after.
+    fd = openNoFollowSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600, platform);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ELOOP') throw new ConfigError('SQLITE_PATH is a symbolic link: refused. Point SQLITE_PATH at the database file itself');
@@ -60,14 +65,14 @@ function prepareFile(file: string): void {
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new ConfigError('SQLITE_PATH is not a regular file');
-    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) fs.fchmodSync(fd, 0o600); // an older, looser file
+    if (platform.posixPermissions && (stat.mode & 0o077) !== 0) fs.fchmodSync(fd, 0o600); // an older, looser file
   } finally {
     fs.closeSync(fd);
   }
 }
 
 function openDatabase(file: string): BetterSqlite3.Database {
-  prepareFile(file);
+  prepareDatabaseFile(file);
   let db: BetterSqlite3.Database | undefined;
   try {
     db = new BetterSqlite3(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS }); // timeout = busy_timeout
