@@ -15,7 +15,7 @@ export type CliErrorCode =
   | 'TARGET_INVALID' // target path is not usable (a file, inside a template, …)
   | 'POST_STEP' // install / git failed after the project was written
   | 'CANCELLED' // the user cancelled a prompt
-  | 'COULD_NOT_RUN' // check: no such folder, bad flags — exit 2, kept apart from 1 (findings)
+  | 'COULD_NOT_RUN' // check: no such folder, bad flags; update: a generator version the registry cannot supply — exit 2, kept apart from 1
   | 'INTERNAL';
 
 export class CliError extends Error {

@@ -70,6 +70,7 @@ export const UPDATE_FLAGS = {
   to: { type: 'string' },
   from: { type: 'string' },
   preset: { type: 'string' },
+  'preset-from': { type: 'string' },
   set: { type: 'string', multiple: true },
   'dry-run': { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
@@ -104,12 +105,14 @@ export type Command =
       kind: 'update';
       /** The project folder; undefined: the current one. */
       directory: string | undefined;
-      /** --to: the generator version to update to (only the running one is supported). */
+      /** --to: the generator version to update to (default: the running one; another is fetched with npm pack). */
       to: string | undefined;
-      /** --from: the generator that made the project (folder or npm pack tarball), when it is not the running one. */
+      /** --from: the generator that made the project (folder or npm pack tarball), instead of fetching that version. */
       from: string | undefined;
-      /** --preset: the team preset recorded in secure-mcp.json (same hash), needed to render a preset project. */
+      /** --preset: the team preset recorded in secure-mcp.json (same hash), or a newer version of it (same name). */
       preset: string | undefined;
+      /** --preset-from: the recorded preset, when --preset is a newer one and the recorded one cannot be fetched. */
+      presetFrom: string | undefined;
       /** --set key=value: spec changes, validated later like create's flags (values unvalidated here). */
       set: Readonly<Partial<Record<UpdateSetKey, string>>>;
       dryRun: boolean;
@@ -315,6 +318,7 @@ function parseUpdate(argv: readonly string[]): Command {
     to: emptyToUndefined('--to', values.to),
     from: emptyToUndefined('--from', values.from),
     preset: emptyToUndefined('--preset', values.preset),
+    presetFrom: emptyToUndefined('--preset-from', values['preset-from']),
     dryRun: values['dry-run'] === true,
     yes: values.yes === true,
   };

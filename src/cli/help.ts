@@ -171,34 +171,43 @@ Examples
 export function updateHelpText(version: string): string {
   return `create-secure-mcp ${version}
 Bring the template's changes (security fixes above all) into a project made by an earlier version:
-the project as its generator made it, the same project as this version makes it, and your files are
-merged three ways. Your own changes stay; both-changed files are merged with git merge-file, and
-overlapping changes are left as <<<<<<< yours / >>>>>>> markers. Secrets (.env, .secrets/), api-keys.json,
-data, logs and lockfiles are never touched. Needs a clean git work tree; the changes are left
-uncommitted for review, and a failure part-way changes nothing.
+the project as its generator and team preset made it, the same project as the target version (and
+a newer preset) makes it, and your files are merged three ways. Your own changes stay; files both
+changed are merged with git merge-file, overlapping changes are left as <<<<<<< yours / >>>>>>>
+markers. Secrets (.env, .secrets/), api-keys.json, data, logs and lockfiles are never touched.
+Needs a clean git work tree; the changes are left uncommitted for review, and a failure part-way
+changes nothing. A generator version other than this one is fetched with npm pack (--ignore-scripts)
+into a temporary folder, removed afterwards; --from gives it instead where no registry has it.
 
 Usage
   create-secure-mcp update [directory] [options]      directory: default the current folder
 
 Options
 ${table([
-  ['--from <folder|tarball>', 'the generator that made the project (its version in secure-mcp.json), when it is'],
-  ['', 'not this one: an npm pack tarball or an unpacked package'],
-  ['--to <version>', `the version to update to; only this one (${version})`],
-  ['--preset <preset>', 'the team preset secure-mcp.json records (same content hash), for a preset project'],
-  ['--set <key>=<value>', 'change an option through the same merge (repeatable): transport, auth, storage,'],
-  ['', "tools, rate-limit-store; checked like create's flags and the preset's locks"],
+  ['--from <folder|tarball>', 'the generator that made the project (the version secure-mcp.json'],
+  ['', 'records), instead of fetching it: an npm pack tarball or a folder'],
+  ['--to <version>', `the generator version to update to (default: this one, ${version});`],
+  ['', 'another is fetched with npm pack; one older than the project is refused'],
+  ['--preset <preset>', 'a preset project: its recorded team preset (same content hash), or a'],
+  ['', 'newer version of it (same name): its files and locked options then apply'],
+  ['--preset-from <preset>', 'the recorded preset, when --preset is newer; without it, an npm'],
+  ['', 'package --preset is fetched again as <package>@<recorded version>'],
+  ['--set <key>=<value>', 'change an option through the same merge (repeatable): transport, auth,'],
+  ['', "storage, tools, rate-limit-store; checked like create's flags and locks"],
   ['--dry-run', 'print what would change; write nothing'],
   ['-y, --yes', 'never prompt (update asks nothing today)'],
   ['-h, --help', 'show this help'],
 ])}
 
 Exit codes: 0 updated, 1 conflicts to resolve or a usage error (dirty work tree, not a generated
-project), 2 internal error, 130 interrupted.
+project), 2 a generator version the registry could not supply (pass --from) or an internal error,
+130 interrupted.
 
 Examples
-  npm pack create-secure-mcp@0.1.0 && create-secure-mcp update --from create-secure-mcp-0.1.0.tgz
-  create-secure-mcp update --from ../create-secure-mcp-0.1.0.tgz --dry-run
+  create-secure-mcp update --dry-run
+  create-secure-mcp update --from ../create-secure-mcp-0.1.0.tgz
+  create-secure-mcp update --preset @acme/mcp-preset@2.0.0
+  create-secure-mcp update --preset ./acme-preset-v2 --preset-from ./acme-preset-v1
   create-secure-mcp update --set transport=both --set tools=files,notes,fetch
 `;
 }

@@ -20,7 +20,7 @@ import { packageManagerInfo } from '../package-managers.js';
 import { type Asker, resolveSpec } from '../options/resolve.js';
 import type { ProjectSpec, RunOptions } from '../options/project-spec.js';
 import { applyPresetFiles } from '../presets/apply-files.js';
-import type { Preset, PresetRecord } from '../presets/preset-types.js';
+import { presetRecord, type Preset } from '../presets/preset-types.js';
 
 export const DEFAULT_DIRECTORY = 'secure-mcp-server';
 
@@ -174,10 +174,6 @@ function describePreset(preset: Preset): string {
       ? `npm package ${origin.name}@${origin.version} (${origin.how}${origin.integrity ? `, ${origin.integrity}` : ''})`
       : `${origin.kind} ${origin.path}`;
   return `Preset ${preset.name}@${preset.version} from ${from}; locked: ${preset.locked.length > 0 ? preset.locked.join(', ') : 'nothing'}.`;
-}
-
-function presetRecord(preset: Preset): PresetRecord {
-  return { name: preset.name, version: preset.version, hash: preset.hash, locked: preset.locked, options: preset.options, addTool: preset.addTool };
 }
 
 function printDryRun(ui: Ui, spec: ProjectSpec, run: RunOptions, plan: Plan): void {

@@ -1,7 +1,7 @@
 /**
- * Gets a preset package onto disk: a local tarball or one npm downloads (`npm pack`, which never runs
- * package scripts for a registry spec; `--ignore-scripts` anyway), unpacked with the system tar into a
- * fresh temporary folder. Guards against running anything from the package, against shell parsing of the
+ * Gets a package onto disk — a team preset, or (for update) another version of create-secure-mcp: a local
+ * tarball or one npm downloads (`npm pack`, which never runs package scripts for a registry spec;
+ * `--ignore-scripts` anyway), unpacked with the system tar into a fresh temporary folder. Guards against running anything from the package, against shell parsing of the
  * spec (execFile, no shell), against hanging downloads (timeouts), and against leftovers: the caller
  * gets the folder only inside `withTempDir`, which removes it afterwards, also on error.
  */
@@ -18,6 +18,17 @@ export const PRESET_TEMP_PREFIX = 'create-secure-mcp-preset-';
 
 /** A preset package is a few files; a larger tarball is refused before it is unpacked. */
 export const MAX_PRESET_TARBALL_BYTES = 20 * 1024 * 1024;
+
+/** What is being fetched, for messages and the size limit; the default is a preset package. */
+export interface PackageKind {
+  /** Starts each message about the package: "Preset", "--from", "create-secure-mcp". */
+  readonly label: string;
+  /** Ends a hint: what to pass instead of a package to fetch. */
+  readonly otherwise: string;
+  readonly maxBytes: number;
+}
+
+export const PRESET_PACKAGE: PackageKind = { label: 'Preset', otherwise: 'or pass a preset file or folder', maxBytes: MAX_PRESET_TARBALL_BYTES };
 
 const PACK_TIMEOUT_MS = 120_000;
 const TAR_TIMEOUT_MS = 60_000;
@@ -87,10 +98,10 @@ function lastLine(text: unknown): string {
  * Unpacks a .tgz into `into` (which must exist and be empty) and returns the package's folder: `package/`
  * as npm packs it, else the archive's only top-level folder.
  */
-export async function extractTarball(tarball: string, into: string, label: string, env: NodeJS.ProcessEnv): Promise<string> {
+export async function extractTarball(tarball: string, into: string, label: string, env: NodeJS.ProcessEnv, kind: PackageKind = PRESET_PACKAGE): Promise<string> {
   const size = (await stat(tarball)).size;
-  if (size > MAX_PRESET_TARBALL_BYTES) {
-    throw new CliError('USAGE', `Preset ${label}: the package is larger than ${MAX_PRESET_TARBALL_BYTES / 1024 / 1024} MiB.`, {
+  if (size > kind.maxBytes) {
+    throw new CliError('USAGE', `${kind.label} ${label}: the package is larger than ${kind.maxBytes / 1024 / 1024} MiB.`, {
       hint: 'A preset holds options and a few files; check that this is the right package.',
     });
   }
@@ -100,8 +111,8 @@ export async function extractTarball(tarball: string, into: string, label: strin
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const cause = code === 'ENOENT' ? 'the tar command was not found' : lastLine((error as { stderr?: unknown }).stderr) || 'tar failed';
-    throw new CliError('USAGE', `Preset ${label}: could not unpack the package (${cause}).`, {
-      hint: code === 'ENOENT' ? 'Install tar (it comes with macOS, Linux and Windows 10+), or pass the preset folder instead.' : 'Check that the file is an npm package tarball (.tgz), e.g. made by npm pack.',
+    throw new CliError('USAGE', `${kind.label} ${label}: could not unpack the package (${cause}).`, {
+      hint: code === 'ENOENT' ? `Install tar (it comes with macOS, Linux and Windows 10+), ${kind.otherwise}.` : 'Check that the file is an npm package tarball (.tgz), e.g. made by npm pack.',
       cause: error,
     });
   }
@@ -110,7 +121,7 @@ export async function extractTarball(tarball: string, into: string, label: strin
   const folders = entries.filter((entry) => entry.isDirectory());
   const chosen = pkg ?? (folders.length === 1 && entries.length === 1 ? folders[0] : undefined);
   if (chosen === undefined) {
-    throw new CliError('USAGE', `Preset ${label}: the archive has no package/ folder.`, {
+    throw new CliError('USAGE', `${kind.label} ${label}: the archive has no package/ folder.`, {
       hint: 'Check that the file is an npm package tarball (.tgz), e.g. made by npm pack.',
     });
   }
@@ -146,7 +157,8 @@ interface NpmPackEntry {
 }
 
 /** Downloads `spec` from the registry with `npm pack` into `into` (run from `cwd`, so its .npmrc counts). */
-export async function npmPack(spec: string, into: string, deps: { cwd: string; env: NodeJS.ProcessEnv }): Promise<PackedPackage> {
+export async function npmPack(spec: string, into: string, deps: { cwd: string; env: NodeJS.ProcessEnv }, kind: PackageKind = PRESET_PACKAGE): Promise<PackedPackage> {
+  const what = kind === PRESET_PACKAGE ? 'the preset package' : 'the package';
   const npm = npmCommand(deps.env);
   const args = [...npm.args, 'pack', spec, '--json', '--ignore-scripts', '--pack-destination', into];
   let stdout: string;
@@ -160,8 +172,8 @@ export async function npmPack(spec: string, into: string, deps: { cwd: string; e
         : failure.killed === true
           ? `npm pack took longer than ${PACK_TIMEOUT_MS / 1000} s`
           : (npmErrorSummary(failure.stdout) ?? npmErrorSummary(failure.stderr) ?? npmErrorLine(failure.stderr) ?? 'npm pack failed');
-    throw new CliError('USAGE', `Could not fetch the preset package ${spec}: ${cause}.`, {
-      hint: 'Check the package name and version, your network and registry settings (.npmrc), or pass a preset file or folder.',
+    throw new CliError('USAGE', `Could not fetch ${what} ${spec}: ${cause}.`, {
+      hint: `Check the package name and version, your network and registry settings (.npmrc), ${kind.otherwise}.`,
       cause: error,
     });
   }
@@ -173,8 +185,8 @@ export async function npmPack(spec: string, into: string, deps: { cwd: string; e
     entry = undefined;
   }
   if (entry === undefined || typeof entry.name !== 'string' || typeof entry.version !== 'string') {
-    throw new CliError('USAGE', `Could not fetch the preset package ${spec}: npm pack printed no package.`, {
-      hint: 'Run npm pack <package> yourself to see why, or pass a preset file or folder.',
+    throw new CliError('USAGE', `Could not fetch ${what} ${spec}: npm pack printed no package.`, {
+      hint: `Run npm pack <package> yourself to see why, ${kind.otherwise}.`,
     });
   }
   let tarball: string | undefined;
@@ -187,8 +199,8 @@ export async function npmPack(spec: string, into: string, deps: { cwd: string; e
     if (tgz.length === 1 && tgz[0] !== undefined) tarball = path.join(into, tgz[0]);
   }
   if (tarball === undefined) {
-    throw new CliError('USAGE', `Could not fetch the preset package ${spec}: npm pack wrote no tarball.`, {
-      hint: 'Run npm pack <package> yourself to see why, or pass a preset file or folder.',
+    throw new CliError('USAGE', `Could not fetch ${what} ${spec}: npm pack wrote no tarball.`, {
+      hint: `Run npm pack <package> yourself to see why, ${kind.otherwise}.`,
     });
   }
   return {

@@ -64,3 +64,8 @@ export interface PresetRecord {
   readonly options: PresetOptions;
   readonly addTool: AddToolDefaults;
 }
+
+/** The record of a loaded preset that secure-mcp.json keeps (create writes it; update writes a newer one). */
+export function presetRecord(preset: Preset): PresetRecord {
+  return { name: preset.name, version: preset.version, hash: preset.hash, locked: preset.locked, options: preset.options, addTool: preset.addTool };
+}

@@ -10,7 +10,11 @@
 // user's edits and the added tool survive, the new file is added and the dropped one removed, secrets are
 // byte for byte the same, the manifest records the current version, and `check`'s security-fix item
 // (SMCP-UPDATE-001) goes from warn to pass; the conflicting copy exits 1 with markers in that file only.
-// Refusals (not a git work tree, dirty work tree, no --from, another --to) change nothing; --dry-run
+// Without --from, the same old version comes from a local registry (a process on 127.0.0.1 serving the
+// packed tarball, test/support/local-registry.ts; never the public registry): that update equals the
+// --from one, and its temporary folder is gone afterwards. --to renders theirs with another fetched
+// version (0.0.10: the old tarball with its version changed). Refusals (not a git work tree, dirty work
+// tree, a version the registry lacks — exit 2 — a --to older than the project) change nothing; --dry-run
 // writes nothing. Finally the updated project installs, typechecks and passes its whole test suite (no
 // database: the install stays quick, and --storage none changes nothing update does).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,11 +26,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../support/cli.js';
 import { npm } from '../support/generated.js';
+import { startLocalRegistry, type LocalRegistry } from '../support/local-registry.js';
 import { timed } from '../support/progress.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 const OLD_VERSION = '0.0.9';
+/** The old generator again, only its version changed: what --to fetches. */
+const NEXT_OLD_VERSION = '0.0.10';
 /** Never copied into the old generator: what a fresh clone does not have. */
 const NOT_IN_A_CLONE = new Set(['node_modules', 'dist', '.git', 'coverage']);
 
@@ -59,6 +66,12 @@ let oldTarball: string;
 let app: string;
 let clash: string;
 let loose: string;
+/** Copies of app after the user's edits: updated without --from (fetched), and --to NEXT_OLD_VERSION. */
+let fetched: string;
+let toNext: string;
+/** Serves create-secure-mcp OLD_VERSION and NEXT_OLD_VERSION; `empty` serves nothing. */
+let registry: LocalRegistry;
+let empty: LocalRegistry;
 let appHead: string;
 let secretsBefore: Map<string, string>;
 let toolFilesBefore: Map<string, string>;
@@ -107,9 +120,23 @@ function git(args: readonly string[], cwd: string): string {
 }
 
 /** The current CLI's `update`, with the output of both streams together (what a user sees). */
-function update(project: string, args: readonly string[]): CliRun & { output: string } {
-  const result = runCli(['update', ...args], { cwd: project });
+function update(project: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun & { output: string } {
+  const result = runCli(['update', ...args], { cwd: project, env });
   return { ...result, output: `${result.stdout}\n${result.stderr}` };
+}
+
+/** Commits everything in `dir` (a new repository when `init`). */
+function commitAll(dir: string, message: string, init = false): void {
+  if (init) git(['init', '-q'], dir);
+  git(['add', '-A'], dir);
+  git(['commit', '-q', '-m', message], dir);
+}
+
+/** A copy of a project with its repository, at `work/<name>`. */
+function copyProject(from: string, name: string): string {
+  const to = path.join(work, name);
+  cpSync(from, to, { recursive: true });
+  return to;
 }
 
 /** The files of the same git repository as the user's copy: the repository's tracked and untracked-but-not-ignored files. */
@@ -168,7 +195,7 @@ function row(output: string, file: string): string {
   return output.split('\n').find((line) => new RegExp(`(^|\\s)${escaped}(\\s|$)`).test(line)) ?? `(no row for ${file})`;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'csm-e2e-update-'));
 
   // The old generator: this repository as a clean copy, made older.
@@ -186,24 +213,32 @@ beforeAll(() => {
   const [info] = JSON.parse(packed.stdout) as [{ filename: string }];
   oldTarball = path.join(work, path.basename(info.filename));
   must(oldCli(['--version'], work), 'the old CLI');
+  // The same package as NEXT_OLD_VERSION: unpacked, its version changed, packed again.
+  const next = path.join(work, 'next');
+  mkdirSync(next);
+  execFileSync('tar', ['-xzf', oldTarball, '-C', next]);
+  const nextPkg = path.join(next, 'package', 'package.json');
+  writeFileSync(nextPkg, `${JSON.stringify({ ...(JSON.parse(readFileSync(nextPkg, 'utf8')) as object), version: NEXT_OLD_VERSION }, null, 2)}\n`);
+  const nextTarball = path.join(work, `create-secure-mcp-${NEXT_OLD_VERSION}.tgz`);
+  execFileSync('tar', ['-czf', nextTarball, '-C', next, 'package']);
+  registry = await startLocalRegistry({ 'create-secure-mcp': { [OLD_VERSION]: oldTarball, [NEXT_OLD_VERSION]: nextTarball } });
+  empty = await startLocalRegistry({});
 
   // A project made by the old generator, committed.
   timed('generate the project with the old CLI', () => must(oldCli(['app', '--yes', '--no-install', '--no-git', '--storage', 'none', '--tools', 'files'], work), 'generating app'));
   app = path.join(work, 'app');
-  git(['init', '-q'], app);
-  git(['add', '-A'], app);
-  git(['commit', '-q', '-m', 'generated by create-secure-mcp 0.0.9'], app);
+  commitAll(app, 'generated by create-secure-mcp 0.0.9', true);
   // The twin, before the user's edits (the whole repository with it).
-  clash = path.join(work, 'clash');
-  cpSync(app, clash, { recursive: true });
+  clash = copyProject(app, 'clash');
 
   // The user's edits: a tool, a config default (and its test), a guard.ts line far from the template's change.
   must(oldCli(['add', 'tool', 'get_weather', '--read-only', '--yes'], app), 'add tool get_weather');
   replaceOnce(path.join(app, 'src', 'config.ts'), CONFIG_FROM, CONFIG_TO);
   replaceOnce(path.join(app, 'test', 'config.test.ts'), CONFIG_TEST_FROM, CONFIG_TEST_TO);
   replaceOnce(path.join(app, ...GUARD.split('/')), GUARD_USER_FROM, GUARD_USER_TO);
-  git(['add', '-A'], app);
-  git(['commit', '-q', '-m', 'my tool and settings'], app);
+  commitAll(app, 'my tool and settings');
+  fetched = copyProject(app, 'fetched');
+  toNext = copyProject(app, 'to-next');
   appHead = git(['rev-parse', 'HEAD'], app).trim();
   if (existsSync(path.join(app, ...ADDED.split('/'))) || !existsSync(path.join(app, ...REMOVED.split('/')))) throw new Error('the old generator did not render the old file set');
   secretsBefore = new Map(SECRETS.map((file) => [file, sha256(path.join(app, ...file.split('/')))]));
@@ -212,14 +247,16 @@ beforeAll(() => {
 
   // The twin changes the very line the template changed.
   replaceOnce(path.join(clash, ...GUARD.split('/')), OLD_LINE, CLASH_LINE);
-  git(['commit', '-q', '-am', 'list 25 issues'], clash);
+  commitAll(clash, 'list 25 issues');
 
   // A project outside any git work tree.
   must(oldCli(['loose', '--yes', '--no-install', '--no-git', '--storage', 'none', '--tools', 'files'], work), 'generating loose');
   loose = path.join(work, 'loose');
 }, 600_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await registry?.close();
+  await empty?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -249,17 +286,23 @@ describe('update refuses, and changes nothing', () => {
     expect(porcelain(app)).toBe('');
   });
 
-  it('a project of another version without --from: exit 1, the hint names --from', () => {
-    const result = update(app, []);
-    expect(result.status, result.output).toBe(1);
+  it('a project of another version, no --from, and a registry without that version: exit 2, the hint names --from', () => {
+    const result = update(app, [], empty.env());
+    expect(result.status, result.output).toBe(2);
+    expect(result.stderr).toContain(`update needs create-secure-mcp ${OLD_VERSION}, the version that made the project`);
+    expect(result.stderr).toContain('the registry could not supply it');
     expect(result.stderr).toContain('--from');
-    expect(result.stderr).toContain(OLD_VERSION);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(porcelain(app)).toBe('');
   });
 
-  it('--to another version: exit 1', () => {
-    const result = update(app, ['--from', oldTarball, '--to', '9.9.9']);
-    expect(result.status, result.output).toBe(1);
+  it('--to a version the registry lacks: exit 2; --to older than the project: exit 1', () => {
+    const missing = update(app, ['--from', oldTarball, '--to', '9.9.9'], empty.env());
+    expect(missing.status, missing.output).toBe(2);
+    expect(missing.stderr).toContain('--to 9.9.9');
+    const older = update(app, ['--from', oldTarball, '--to', '0.0.8'], registry.env());
+    expect(older.status, older.output).toBe(1);
+    expect(older.stderr).toContain(`--to 0.0.8 is older than ${OLD_VERSION}, the version that made the project`);
     expect(porcelain(app)).toBe('');
   });
 });
@@ -348,6 +391,49 @@ describe(`update --from <${OLD_VERSION} tarball>, user edits away from the templ
   it('no conflict marker anywhere', () => {
     expect(filesWithMarkers(app)).toEqual([]);
     expect(result.stdout.split('\n').filter((line) => /^\s*\S+\s+conflict\s/.test(line))).toEqual([]); // no table row says conflict
+  });
+});
+
+describe(`update without --from: ${OLD_VERSION} fetched from the (local) registry`, () => {
+  let result: CliRun & { output: string };
+  let tmp: string;
+  let served: string[];
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(work, 'tmp-'));
+    result = timed('update, the old version fetched', () => update(fetched, [], { ...registry.env(), TMPDIR: tmp }));
+    served = await registry.requests();
+  });
+
+  it('exits 0 after npm fetched the tarball of that version', () => {
+    expect(result.status, result.output).toBe(0);
+    expect(served).toContain(`GET /create-secure-mcp/-/create-secure-mcp-${OLD_VERSION}.tgz 200`);
+  });
+
+  it('writes exactly what the --from update wrote', () => {
+    expect(snapshot(fetched)).toEqual(snapshot(app));
+  });
+
+  it('leaves no temporary folder behind', () => {
+    expect(readdirSync(tmp).filter((name) => name.startsWith('create-secure-mcp-'))).toEqual([]);
+  });
+});
+
+describe(`update --to ${NEXT_OLD_VERSION}: theirs rendered by that version, fetched`, () => {
+  let result: CliRun & { output: string };
+  beforeAll(() => {
+    result = timed(`update --to ${NEXT_OLD_VERSION}`, () => update(toNext, ['--to', NEXT_OLD_VERSION], registry.env()));
+  });
+
+  it(`exits 0; secure-mcp.json records ${NEXT_OLD_VERSION}; its templates, not this version's, are what landed`, () => {
+    expect(result.status, result.output).toBe(0);
+    expect(result.stdout).toContain(`update from create-secure-mcp ${OLD_VERSION} to create-secure-mcp ${NEXT_OLD_VERSION}`);
+    expect((JSON.parse(read(toNext, 'secure-mcp.json')) as { generatorVersion: string }).generatorVersion).toBe(NEXT_OLD_VERSION);
+    expect(read(toNext, 'README.md')).toContain(`generated by \`create-secure-mcp\` ${NEXT_OLD_VERSION}`);
+    // 0.0.10 has the old guard and file set: the running version's changes did not come with it.
+    expect(read(toNext, GUARD)).toContain(OLD_LINE);
+    expect(read(toNext, GUARD)).toContain(GUARD_USER_TO);
+    expect(existsSync(path.join(toNext, ...ADDED.split('/')))).toBe(false);
+    expect(existsSync(path.join(toNext, ...REMOVED.split('/')))).toBe(true);
   });
 });
 

@@ -81,8 +81,8 @@ describe('parseCommand', () => {
   });
 
   it('reads update [directory] and its flags', () => {
-    expect(parseCommand(['update'])).toEqual({ kind: 'update', directory: undefined, set: {}, to: undefined, from: undefined, preset: undefined, dryRun: false, yes: false });
-    expect(parseCommand(['update', 'srv', '--from', 'old.tgz', '--to', '0.2.0', '--preset', 'p.json', '--set', 'transport=both', '--set', 'tools=files,fetch', '--dry-run', '-y'])).toEqual({ kind: 'update', directory: 'srv', set: { transport: 'both', tools: 'files,fetch' }, to: '0.2.0', from: 'old.tgz', preset: 'p.json', dryRun: true, yes: true });
+    expect(parseCommand(['update'])).toEqual({ kind: 'update', directory: undefined, set: {}, to: undefined, from: undefined, preset: undefined, presetFrom: undefined, dryRun: false, yes: false });
+    expect(parseCommand(['update', 'srv', '--from', 'old.tgz', '--to', '0.2.0', '--preset', 'p.json', '--preset-from', 'p1.json', '--set', 'transport=both', '--set', 'tools=files,fetch', '--dry-run', '-y'])).toEqual({ kind: 'update', directory: 'srv', set: { transport: 'both', tools: 'files,fetch' }, to: '0.2.0', from: 'old.tgz', preset: 'p.json', presetFrom: 'p1.json', dryRun: true, yes: true });
     expect(usageError(['update', '--set', 'transport=http', '--set', 'transport=both']).message).toContain('given twice');
     expect(parseCommand(['update', '--help'])).toEqual({ kind: 'update-help' });
     expect(usageError(['update', 'a', 'b']).message).toContain('one directory');

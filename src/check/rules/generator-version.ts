@@ -28,7 +28,7 @@ const generatorVersion: Rule = {
   severity: 'medium',
   checklist: 'A generated project is not behind a create-secure-mcp release that fixed a security problem in the files it has (release-notes.json securityFixes); `create-secure-mcp update` brings the fix in.',
   owasp: MCP04,
-  hint: 'Run `create-secure-mcp update` in the project (a clean git work tree; --from the generator version that made it), review and commit the changes, then install, typecheck and test.',
+  hint: 'Run `create-secure-mcp update` in the project (a clean git work tree; it fetches the generator version that made it, or pass that version with --from where no registry has it), review and commit the changes, then install, typecheck and test.',
   run(project): Outcome {
     if (project.read('secure-mcp.json') === undefined) return { status: 'not-applicable', message: 'Not a create-secure-mcp project (no secure-mcp.json).', evidence: [] };
     const recorded = project.manifest?.generatorVersion;
