@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Migration } from '../src/storage/kysely-migration.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import { migrationsFor } from '../src/storage/migrate.js';
