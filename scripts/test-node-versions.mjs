@@ -77,7 +77,8 @@ const quote = (arg) => `'${String(arg).replaceAll("'", "'\\''")}'`;
 function testCount(output) {
   const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
   const m = /^\s*Tests\s+(.+?)\s*$/m.exec(plain);
-  return m ? m[1].replace(/\s*\(\d+\)$/, '') : '?';
+  // `7 failed | 474 passed`: commas, so the table's own `|` stays the column separator.
+  return m ? m[1].replace(/\s*\(\d+\)$/, '').replaceAll(' | ', ', ') : '?';
 }
 
 async function runOne(line, project, work) {
