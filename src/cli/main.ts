@@ -105,6 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
       cleanup,
       generatorVersion: version,
       featureEnv: { generatorVersion: version, randomBytes, now: new Date() },
+      nodeVersion: process.version,
       ask,
     });
     return EXIT.ok;

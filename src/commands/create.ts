@@ -31,6 +31,8 @@ export interface CreateDeps {
   readonly cleanup: CleanupRegistry;
   readonly generatorVersion: string;
   readonly featureEnv: FeatureEnv;
+  /** The Node.js version this runs on (process.version): picks the project's nodeFloor. */
+  readonly nodeVersion: string;
   /** Present when a terminal is attached; asks the open questions. */
   readonly ask?: (Asker & { directory(defaultValue: string, validate: (value: string) => string | true): Promise<string> }) | undefined;
 }
@@ -75,6 +77,7 @@ export async function createProject(command: CreateCommand, deps: CreateDeps): P
     detectedPackageManager: detectPackageManager(deps.env),
     alreadyMissing: targetDir === undefined ? ['<directory>'] : [],
     preset,
+    nodeVersion: deps.nodeVersion,
   });
   if (targetDir === undefined) throw new CliError('INTERNAL', 'no target directory after resolution');
   const run: RunOptions = { targetDir, install: command.install, git: command.git, overwrite: command.overwrite, dryRun: command.dryRun };

@@ -5,11 +5,12 @@ export const sqliteFeature: Feature = {
   id: 'sqlite',
   templateDir: 'storage-sqlite',
   applies: (spec) => spec.storage === 'sqlite',
-  contributions: () => ({
+  contributions: (spec) => ({
     dependencies: ['better-sqlite3'],
     devDependencies: ['@types/better-sqlite3'],
-    // A native addon: its install script fetches a prebuilt binary or compiles it.
-    nativeBuilds: ['better-sqlite3'],
+    // A native addon. 12.x (Node 20 column): its install script fetches a prebuilt binary or compiles it.
+    // 13.x (Node >= 22): the binaries are in the package and nothing runs at install (src/project-versions.ts).
+    nativeBuilds: spec.nodeFloor === 20 ? ['better-sqlite3'] : [],
     config: {
       key: 'sqlite',
       module: 'sqlite',
@@ -58,8 +59,9 @@ export const sqliteFeature: Feature = {
         slot: 'mounts',
         content: [
           '# The SQLite database lives in data/: mount a volume or folder there, e.g. -v "$PWD/data:/app/data".',
-          '# better-sqlite3 fetches its prebuilt binary during the install (from GitHub); where it cannot, add',
-          '# python3, make and g++ to both stages so it can compile.',
+          ...(spec.nodeFloor === 20
+            ? ['# better-sqlite3 fetches its prebuilt binary during the install (from GitHub); where it cannot, add', '# python3, make and g++ to both stages so it can compile.']
+            : ['# better-sqlite3 ships its binary for linux x64/arm64 (glibc and musl) in the npm package: nothing', '# is downloaded or compiled at install. Another architecture has no binary: see the better-sqlite3 docs.']),
         ].join('\n'),
       },
     ],

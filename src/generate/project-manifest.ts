@@ -58,9 +58,13 @@ export function readProjectManifest(projectDir: string, command: string): Projec
   if (!spec || typeof spec !== 'object' || typeof spec.name !== 'string' || !storages.includes(spec.storage as string) || !managers.includes(spec.packageManager as string) || !Array.isArray(spec.tools)) {
     throw new CliError('TARGET_INVALID', 'secure-mcp.json has no valid spec (name, storage, tools, packageManager).', { hint: 'Restore it from version control.' });
   }
+  // nodeFloor: absent in manifests written before it existed, whose projects pinned the Node 20 column.
+  if (spec.nodeFloor !== undefined && spec.nodeFloor !== 20 && spec.nodeFloor !== 22) {
+    throw new CliError('TARGET_INVALID', `secure-mcp.json has an invalid spec.nodeFloor (${JSON.stringify(spec.nodeFloor)}; 20 or 22).`, { hint: 'Restore it from version control.' });
+  }
   const generatorVersion = typeof manifest.generatorVersion === 'string' ? manifest.generatorVersion : '';
   return {
-    spec: spec as ProjectSpec,
+    spec: { ...spec, nodeFloor: spec.nodeFloor ?? 20 } as ProjectSpec,
     generatorVersion,
     preset: manifest.preset as PresetRecord | undefined,
     addTool: addToolDefaults(manifest.preset?.addTool),

@@ -7,7 +7,7 @@
 import { CliError } from '../errors.js';
 import type { ConfigSection, Contributions, FeatureId, SlotText } from '../features/types.js';
 import type { ProjectSpec } from '../options/project-spec.js';
-import { PROJECT_VERSIONS } from '../project-versions.js';
+import { NODE_FLOORS, type NodeFloor, pinnedVersion } from '../project-versions.js';
 import type { PackageManagerInfo } from '../package-managers.js';
 
 export interface Contribution {
@@ -46,13 +46,14 @@ export function buildSharedFiles(spec: ProjectSpec, contributions: readonly Cont
   };
 }
 
-function pinned(name: string): string {
-  if (!Object.hasOwn(PROJECT_VERSIONS, name)) throw new CliError('INTERNAL', `no pinned version for "${name}" in src/project-versions.ts`);
-  return PROJECT_VERSIONS[name as keyof typeof PROJECT_VERSIONS];
+function pinned(name: string, floor: NodeFloor): string {
+  const version = pinnedVersion(name, floor);
+  if (version === undefined) throw new CliError('INTERNAL', `no pinned version for "${name}" in src/project-versions.ts`);
+  return version;
 }
 
-function versions(names: Iterable<string>): Record<string, string> {
-  return Object.fromEntries([...new Set(names)].sort().map((name) => [name, pinned(name)]));
+function versions(names: Iterable<string>, floor: NodeFloor): Record<string, string> {
+  return Object.fromEntries([...new Set(names)].sort().map((name) => [name, pinned(name, floor)]));
 }
 
 const SCRIPT_ORDER = ['build', 'start', 'dev', 'test', 'typecheck'];
@@ -84,12 +85,12 @@ function packageJson(spec: ProjectSpec, contributions: readonly Contribution[], 
     private: true,
     description: 'An MCP server scaffolded by create-secure-mcp',
     type: 'module',
-    engines: { node: '>=20.12' },
+    engines: { node: NODE_FLOORS[spec.nodeFloor].engines },
     ...(pm.packageManagerField ? { packageManager: pm.packageManagerField } : {}),
     scripts: orderedScripts,
-    dependencies: versions(contributions.flatMap((c) => c.contributes.dependencies ?? [])),
-    devDependencies: versions(contributions.flatMap((c) => c.contributes.devDependencies ?? [])),
-    ...pm.allowBuilds(versions(contributions.flatMap((c) => c.contributes.nativeBuilds ?? []))),
+    dependencies: versions(contributions.flatMap((c) => c.contributes.dependencies ?? []), spec.nodeFloor),
+    devDependencies: versions(contributions.flatMap((c) => c.contributes.devDependencies ?? []), spec.nodeFloor),
+    ...pm.allowBuilds(versions(contributions.flatMap((c) => c.contributes.nativeBuilds ?? []), spec.nodeFloor)),
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }

@@ -7,6 +7,7 @@
 import { FEATURE_IDS, type FeatureId } from '../features/types.js';
 import type { ProjectSpec } from '../options/project-spec.js';
 import { packageManagerInfo, type PackageManagerInfo } from '../package-managers.js';
+import { nodeSupportText } from '../project-versions.js';
 
 export interface TemplateContext {
   readonly name: string;
@@ -15,9 +16,11 @@ export interface TemplateContext {
   readonly generatorVersion: string;
   /** The project's package manager: its install lines for the Dockerfile and CI (`pm.docker.*`, `pm.ci.*`). */
   readonly pm: PackageManagerInfo;
+  /** The README's statement of the Node lines the project runs on (its nodeFloor, its engines field). */
+  readonly nodeSupport: string;
 }
 
 export function templateContext(spec: ProjectSpec, features: readonly FeatureId[], generatorVersion: string): TemplateContext {
   const has = Object.fromEntries(FEATURE_IDS.map((id) => [id, features.includes(id)])) as Record<FeatureId, boolean>;
-  return { name: spec.name, spec, has, generatorVersion, pm: packageManagerInfo(spec.packageManager) };
+  return { name: spec.name, spec, has, generatorVersion, pm: packageManagerInfo(spec.packageManager), nodeSupport: nodeSupportText(spec.nodeFloor) };
 }

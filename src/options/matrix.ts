@@ -4,8 +4,10 @@
  */
 import { type Catalog, CATALOG, servesHttp } from './options.js';
 import type { ProjectSpec } from './project-spec.js';
+import { type NodeFloor, nodeFloorFor } from '../project-versions.js';
 
-export function allValidSpecs(catalog: Catalog = CATALOG, name = 'matrix-server'): ProjectSpec[] {
+/** `nodeFloor`: the version column, by default the one a generator on this Node would pick. */
+export function allValidSpecs(catalog: Catalog = CATALOG, name = 'matrix-server', nodeFloor: NodeFloor = nodeFloorFor(process.version)): ProjectSpec[] {
   const specs: ProjectSpec[] = [];
   for (const transport of catalog.transports) {
     const http = servesHttp(transport.value);
@@ -16,7 +18,7 @@ export function allValidSpecs(catalog: Catalog = CATALOG, name = 'matrix-server'
         const offered = catalog.tools.filter((t) => storage.value !== 'none' || !t.needsStorage).map((t) => t.value);
         for (const tools of subsets(offered)) {
           for (const rateLimitStore of stores) {
-            specs.push({ name, transport: transport.value, auth, storage: storage.value, tools, rateLimitStore, packageManager: 'npm' } as ProjectSpec);
+            specs.push({ name, transport: transport.value, auth, storage: storage.value, tools, rateLimitStore, packageManager: 'npm', nodeFloor } as ProjectSpec);
           }
         }
       }

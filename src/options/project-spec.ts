@@ -3,6 +3,7 @@
  * cannot quietly change what an earlier step validated.
  */
 import type { PresetRecord } from '../presets/preset-types.js';
+import type { NodeFloor } from '../project-versions.js';
 import type { Auth, PackageManager, RateLimitStore, Storage, ToolName, Transport } from './options.js';
 
 /** What the generated project is. Recorded in the project's secure-mcp.json. */
@@ -14,6 +15,11 @@ export interface ProjectSpec {
   readonly tools: readonly ToolName[];
   readonly rateLimitStore: RateLimitStore;
   readonly packageManager: PackageManager;
+  /**
+   * The lowest Node line the project supports and the version column it pins (src/project-versions.ts):
+   * 22 when generated on Node >= 22.12, else 20. Absent in manifests written before it existed (read as 20).
+   */
+  readonly nodeFloor: NodeFloor;
 }
 
 /** How this run writes it. Never recorded in the project. */

@@ -15,6 +15,7 @@ import {
 import { packageNameProblem } from './package-name.js';
 import { applyPresetOptions, type PresetChoices } from '../presets/apply-options.js';
 import type { ProjectSpec, SpecInput } from './project-spec.js';
+import { nodeFloorFor } from '../project-versions.js';
 
 export interface SelectQuestion {
   readonly key: string;
@@ -50,6 +51,11 @@ export interface ResolveContext {
   readonly alreadyMissing?: readonly string[];
   /** A team preset: its options are taken as given (never asked); its locked options refuse other flag values. */
   readonly preset?: PresetChoices | undefined;
+  /**
+   * The Node.js version the generator runs on (`process.version`), read once at the edge: it picks the
+   * project's nodeFloor (nodeFloorFor). Absent, this process's own version is used.
+   */
+  readonly nodeVersion?: string | undefined;
 }
 
 const QUESTIONS = {
@@ -155,6 +161,7 @@ export async function resolveSpec(flags: SpecInput, ctx: ResolveContext): Promis
     tools: Object.freeze(orderedTools),
     rateLimitStore,
     packageManager,
+    nodeFloor: nodeFloorFor(ctx.nodeVersion ?? process.version),
   }) as ProjectSpec;
 }
 

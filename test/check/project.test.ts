@@ -35,7 +35,7 @@ async function renderedWithPreset(): Promise<Files> {
   return new Map(files.map((f) => [f.path, f.content]));
 }
 
-const SPECS = PACKAGE_MANAGER_SPECS;
+const SPECS: Record<string, Partial<ProjectSpec>> = { ...PACKAGE_MANAGER_SPECS, 'generated on Node 20': { nodeFloor: 20 } };
 
 let rendered: Awaited<ReturnType<typeof renderedSpecs>>;
 beforeAll(async () => {
@@ -48,13 +48,12 @@ const files = (label: string): Files => rendered.get(label);
 const failing = (project: Files, context?: CheckContext): Promise<string[]> => failingIds(MINE, project, context);
 
 /**
- * The generated package.json still says engines.node ">=20.12" (src/generate/shared-files.ts, not this
- * item's files): Node 20 is end of life, so SMCP-NODE-001 warns until that floor moves to a maintained
- * line. Once it does, the item must pass.
+ * A project generated on Node >= 22.12 (nodeFloor 22) says engines.node ">=22.12" and passes SMCP-NODE-001.
+ * One generated on Node 20 says ">=20.12", which is true for its pins and allows an end-of-life line: it
+ * warns, naming engines.
  */
-function expectedNodeStatus(project: Files): 'pass' | 'warn' {
-  const pkg = JSON.parse(project.get('package.json')?.toString('utf8') ?? '{}') as { engines?: { node?: string } };
-  return /^>=\s*20(?:\.|$)/.test(pkg.engines?.node ?? '') ? 'warn' : 'pass';
+function expectedNodeStatus(label: string): 'pass' | 'warn' {
+  return SPECS[label]?.nodeFloor === 20 ? 'warn' : 'pass';
 }
 
 describe('generated projects pass every project item', () => {
@@ -64,7 +63,7 @@ describe('generated projects pass every project item', () => {
       for (const r of PROJECT_RULES) {
         const result = await outcome(r, project);
         if (r.id === 'SMCP-NODE-001') {
-          expect(result.status, `${r.id}: ${result.message}`).toBe(expectedNodeStatus(project));
+          expect(result.status, `${r.id}: ${result.message}`).toBe(expectedNodeStatus(label));
           if (result.status === 'warn') expect(result.message).toContain('engines');
           continue;
         }
@@ -72,7 +71,8 @@ describe('generated projects pass every project item', () => {
         expect(result.evidence.length).toBeLessThanOrEqual(5);
       }
       // The Dockerfile and CI sides of the Node line are maintained ones, whatever engines says.
-      const node = await outcome(rule('SMCP-NODE-001'), changed(project, { 'package.json': (t) => t.replace(/"node": "[^"]*"/, '"node": ">=22.12"') }));
+      const floor22 = expectedNodeStatus(label) === 'pass' ? project : changed(project, { 'package.json': (t) => t.replace(/"node": "[^"]*"/, '"node": ">=22.12"') });
+      const node = await outcome(rule('SMCP-NODE-001'), floor22);
       expect(node.status, node.message).toBe('pass');
       expect(node.message).toContain('22, 24');
     });
@@ -204,8 +204,8 @@ describe('SMCP-NODE-001 maintained Node line', () => {
   it('judges by the run date: the same Dockerfile passes before Node 20 ended and fails after', async () => {
     const project = changed(files('default'), {
       Dockerfile: (t) => t.replace(/node:24-slim/g, 'node:20-slim'),
-      'package.json': (t) => t.replace(/"node": "[^"]*"/, '"node": ">=22.12"'),
     });
+    expect(project.get('package.json')?.toString('utf8')).toContain('"node": ">=22.12"');
     const before = await outcome(rule('SMCP-NODE-001'), project, offlineContext({ now: new Date('2026-04-29T12:00:00Z') }));
     const after = await outcome(rule('SMCP-NODE-001'), project, offlineContext({ now: new Date('2026-04-30T00:00:00Z') }));
     expect(before.status).toBe('pass');

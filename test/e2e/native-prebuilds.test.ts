@@ -15,7 +15,8 @@ import { packageManagerInfo, PM_VERSIONS } from '../../src/package-managers.js';
 import { PROJECT_VERSIONS } from '../../src/project-versions.js';
 import { ensureBetterSqlite3Prebuild, PREBUILD_MARKER, prebuildEnv } from '../support/native-prebuilds.js';
 
-const VERSION = PROJECT_VERSIONS['better-sqlite3'];
+/** The Node 20 column's better-sqlite3: the one with an install script (13.x ships its binaries). */
+const VERSION = PROJECT_VERSIONS['better-sqlite3'].node20.version;
 /** An install that unpacks the prebuild takes a few seconds; a compile takes over a minute. */
 const FAST_MS = 20_000;
 

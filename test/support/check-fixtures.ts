@@ -14,6 +14,8 @@ export const DEFAULT_SPEC: ProjectSpec = Object.freeze({
   tools: Object.freeze(['files', 'notes']),
   rateLimitStore: 'memory',
   packageManager: 'npm',
+  // Generated on Node >= 22.12 (the maintained lines' column); nodeFloor 20 is tested where it matters.
+  nodeFloor: 22,
 }) as ProjectSpec;
 
 let counter = 0;

@@ -20,6 +20,11 @@ import { gzipSync } from 'node:zlib';
 import { PROJECT_VERSIONS } from '../../src/project-versions.js';
 
 const PACKAGE = 'better-sqlite3';
+/**
+ * The version that compiles: the Node 20 column's 12.x. The Node >= 22 column's 13.x ships its binaries in
+ * the npm package and runs no install script, so the cache (and prebuildEnv) has nothing to do for it.
+ */
+const VERSION = PROJECT_VERSIONS[PACKAGE].node20.version;
 /** The file inside the tarball (and then inside the installed package) that says it came from this cache. */
 export const PREBUILD_MARKER = 'build/Release/smcp-prebuild.json';
 const ADDON = 'build/Release/better_sqlite3.node';
@@ -53,7 +58,7 @@ export interface PrebuildTarget {
  * mirror): `{name}-v{version}-{runtime}-v{abi}-{platform}{libc}-{arch}.tar.gz`, e.g.
  * better-sqlite3-v12.11.1-node-v115-linux-x64.tar.gz (linuxmusl on Alpine).
  */
-export function prebuildTarballName(target: PrebuildTarget, version: string = PROJECT_VERSIONS[PACKAGE]): string {
+export function prebuildTarballName(target: PrebuildTarget, version: string = VERSION): string {
   return `${PACKAGE}-v${version}-${target.runtime}-v${target.abi}-${target.platform}${target.libc}-${target.arch}.tar.gz`;
 }
 
@@ -264,13 +269,13 @@ async function build(nodeBinary: string, nodedir: string | undefined, target: Pr
 }
 
 /**
- * The cache folder and the tarball for PROJECT_VERSIONS' better-sqlite3 and `nodeBinary`'s ABI, platform and
+ * The cache folder and the tarball for the Node 20 column's better-sqlite3 (PROJECT_VERSIONS) and `nodeBinary`'s ABI, platform and
  * arch; builds the tarball first if it is missing (once: concurrent callers wait on a lock). `nodedir`
  * (headers of that node) is passed to node-gyp as npm_config_nodedir.
  */
 export async function ensureBetterSqlite3Prebuild(options: { nodeBinary?: string; nodedir?: string } = {}): Promise<{ dir: string; file: string; built: boolean }> {
   const nodeBinary = options.nodeBinary ?? process.execPath;
-  const version = PROJECT_VERSIONS[PACKAGE];
+  const version = VERSION;
   const target = await describeNode(nodeBinary);
   const dir = prebuildCacheDir();
   const file = path.join(dir, prebuildTarballName(target, version));

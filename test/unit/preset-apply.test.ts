@@ -107,7 +107,7 @@ describe('preset options', () => {
 });
 
 describe('preset files', () => {
-  const spec: ProjectSpec = { name: 'srv', transport: 'both', auth: 'api-key', storage: 'sqlite', tools: ['files', 'notes'], rateLimitStore: 'memory', packageManager: 'npm' };
+  const spec: ProjectSpec = { name: 'srv', transport: 'both', auth: 'api-key', storage: 'sqlite', tools: ['files', 'notes'], rateLimitStore: 'memory', packageManager: 'npm', nodeFloor: 22 };
   let counter = 0;
   const env = { generatorVersion: '0.0.0-test', randomBytes: (n: number) => Buffer.alloc(n, ++counter), now: new Date(0) };
   const plan = () => planProject(spec, { install: false, git: false }, env);

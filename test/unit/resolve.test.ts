@@ -26,7 +26,7 @@ const WIDE: Catalog = {
 };
 
 function ctx(overrides: Partial<ResolveContext> = {}): ResolveContext {
-  return { catalog: CATALOG, yes: false, defaultName: 'srv', detectedPackageManager: 'npm', ...overrides };
+  return { catalog: CATALOG, yes: false, defaultName: 'srv', detectedPackageManager: 'npm', nodeVersion: 'v24.11.0', ...overrides };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<CliError> {
@@ -61,9 +61,14 @@ function scriptedAsker(answers: Record<string, string | string[]>): Asker & { as
 describe('resolveSpec with the shipped catalog', () => {
   it('--yes takes the defaults of DESIGN §3', async () => {
     const spec = await resolveSpec({}, ctx({ yes: true }));
-    expect(spec).toEqual({ name: 'srv', transport: 'both', auth: 'api-key', storage: 'sqlite', tools: ['files', 'notes'], rateLimitStore: 'memory', packageManager: 'npm' });
+    expect(spec).toEqual({ name: 'srv', transport: 'both', auth: 'api-key', storage: 'sqlite', tools: ['files', 'notes'], rateLimitStore: 'memory', packageManager: 'npm', nodeFloor: 22 });
     expect(Object.isFrozen(spec)).toBe(true);
     expect(Object.isFrozen(spec.tools)).toBe(true);
+  });
+
+  it('the Node version the generator runs on picks the nodeFloor (the versions column)', async () => {
+    expect((await resolveSpec({}, ctx({ yes: true, nodeVersion: 'v20.20.0' }))).nodeFloor).toBe(20);
+    expect((await resolveSpec({}, ctx({ yes: true, nodeVersion: 'v26.1.0' }))).nodeFloor).toBe(22);
   });
 
   it('flags win and duplicates collapse; the detected package manager is the default', async () => {

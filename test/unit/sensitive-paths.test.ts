@@ -10,7 +10,7 @@ import type { ProjectSpec } from '../../src/options/project-spec.js';
 import { packageManagerInfo } from '../../src/package-managers.js';
 
 const env: FeatureEnv = { generatorVersion: '0.0.0', randomBytes: (n: number) => Buffer.alloc(n, 1), now: new Date(0) };
-const base: ProjectSpec = { name: 'srv', transport: 'both', auth: 'api-key', storage: 'none', tools: ['files'], rateLimitStore: 'memory', packageManager: 'npm' };
+const base: ProjectSpec = { name: 'srv', transport: 'both', auth: 'api-key', storage: 'none', tools: ['files'], rateLimitStore: 'memory', packageManager: 'npm', nodeFloor: 22 };
 
 function featuresTs(spec: ProjectSpec): string {
   const contributions: Contribution[] = FEATURES.filter((f) => f.applies(spec)).map((f) => ({ feature: f.id, contributes: f.contributions?.(spec, env) ?? {} }));

@@ -11,7 +11,7 @@ import { renderPlan } from '../../src/generate/render.js';
 import { parseSections } from '../../src/generate/slots.js';
 import type { ProjectSpec } from '../../src/options/project-spec.js';
 
-const spec: ProjectSpec = { name: 'srv', transport: 'stdio', auth: 'none', storage: 'none', tools: ['files'], rateLimitStore: 'memory', packageManager: 'npm' };
+const spec: ProjectSpec = { name: 'srv', transport: 'stdio', auth: 'none', storage: 'none', tools: ['files'], rateLimitStore: 'memory', packageManager: 'npm', nodeFloor: 22 };
 const env = { generatorVersion: '0.0.0', randomBytes: (n: number) => Buffer.alloc(n, 1), now: new Date(0) };
 
 function templates(files: Record<string, string>): string {

@@ -7,8 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely } from 'kysely';
 import { z } from 'zod/v4';
+import type { Migration } from '../src/storage/kysely-migration.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import { defineTool } from '../src/tools/define.js';

@@ -3,7 +3,8 @@
 // see sqlite.ts) and against two processes migrating at once (PostgreSQL: Kysely's advisory lock;
 // SQLite: a busy run is retried, within a bound, and then finds the work done).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from './kysely-migration.js';
 import { notesMigration } from './migrations/0001-notes.js';
 import type { Database } from './schema.js';
 import type { Dialect, MigrationReport } from './storage.js';

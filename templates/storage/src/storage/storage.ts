@@ -1,6 +1,7 @@
 // What the rest of the server sees of the database. Guards against tools reaching the driver: they get
 // a typed Kysely instance (values always bound), never a connection, a pool or a way to run SQL text.
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Migration } from './kysely-migration.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';

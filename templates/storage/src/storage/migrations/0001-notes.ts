@@ -1,7 +1,8 @@
 // Migration 0001: the notes table. Guards against SQL text in migrations (the schema builder only:
 // no sql.raw, no string-built DDL) and against a schema that differs from src/storage/schema.ts. Takes
 // the dialect because the id column differs: SQLite autoincrement, PostgreSQL identity.
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Migration } from '../kysely-migration.js';
 import type { Dialect } from '../storage.js';
 
 export function notesMigration(dialect: Dialect): Migration {
