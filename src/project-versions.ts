@@ -12,6 +12,12 @@
 /** The lowest Node line a generated project supports; also the column of PROJECT_VERSIONS it pins. */
 export type NodeFloor = 20 | 22;
 
+/**
+ * Environment variable `update` sets when it runs another generator version to render a project as made:
+ * the Node version whose column to pin (the project's floor), in place of the Node running the generator.
+ */
+export const RENDER_NODE_VERSION = 'CREATE_SECURE_MCP_RENDER_NODE_VERSION';
+
 /** A package whose current major needs Node >= 22: one version per column, each with its reason. */
 export interface TwoColumnPin {
   readonly node20: { readonly version: string; readonly why: string };

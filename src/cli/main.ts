@@ -10,6 +10,7 @@ import { EXIT, isCliError } from '../errors.js';
 import type { CleanupRegistry } from '../generate/write.js';
 import { interruptSignals } from './signals.js';
 import { generatorVersion } from './version.js';
+import { RENDER_NODE_VERSION } from '../project-versions.js';
 
 const undoWork = new Set<() => void>();
 const cleanup: CleanupRegistry = {
@@ -105,7 +106,7 @@ async function main(argv: readonly string[]): Promise<number> {
       cleanup,
       generatorVersion: version,
       featureEnv: { generatorVersion: version, randomBytes, now: new Date() },
-      nodeVersion: process.version,
+      nodeVersion: process.env[RENDER_NODE_VERSION] ?? process.version,
       ask,
     });
     return EXIT.ok;

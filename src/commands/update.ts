@@ -220,7 +220,7 @@ async function changedSpec(manifest: ProjectManifest, set: UpdateCommand['set'],
   };
   const { resolveSpec } = await import('../options/resolve.js');
   try {
-    return await resolveSpec(flags, { catalog: CATALOG, yes: true, defaultName: old.name, detectedPackageManager: old.packageManager, preset: preset ?? manifest.preset });
+    return await resolveSpec(flags, { catalog: CATALOG, yes: true, defaultName: old.name, detectedPackageManager: old.packageManager, preset: preset ?? manifest.preset, nodeFloor: old.nodeFloor });
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     const message = Object.keys(set).length > 0 ? `update --set: ${error.message.replace(/--(transport|auth|storage|tools|rate-limit-store)\b/g, '--set $1')}` : `update: ${error.message}`;

@@ -15,7 +15,7 @@ import {
 import { packageNameProblem } from './package-name.js';
 import { applyPresetOptions, type PresetChoices } from '../presets/apply-options.js';
 import type { ProjectSpec, SpecInput } from './project-spec.js';
-import { nodeFloorFor } from '../project-versions.js';
+import { nodeFloorFor, type NodeFloor } from '../project-versions.js';
 
 export interface SelectQuestion {
   readonly key: string;
@@ -56,6 +56,8 @@ export interface ResolveContext {
    * project's nodeFloor (nodeFloorFor). Absent, this process's own version is used.
    */
   readonly nodeVersion?: string | undefined;
+  /** The floor an existing project already has (update): kept, whatever Node runs the update. */
+  readonly nodeFloor?: NodeFloor | undefined;
 }
 
 const QUESTIONS = {
@@ -161,7 +163,7 @@ export async function resolveSpec(flags: SpecInput, ctx: ResolveContext): Promis
     tools: Object.freeze(orderedTools),
     rateLimitStore,
     packageManager,
-    nodeFloor: nodeFloorFor(ctx.nodeVersion ?? process.version),
+    nodeFloor: ctx.nodeFloor ?? nodeFloorFor(ctx.nodeVersion ?? process.version),
   }) as ProjectSpec;
 }
 

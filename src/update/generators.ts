@@ -19,6 +19,7 @@ import { servesHttp } from '../options/options.js';
 import type { ProjectSpec } from '../options/project-spec.js';
 import { applyPresetFiles } from '../presets/apply-files.js';
 import { extractTarball, npmCommand, npmPack, type PackageKind } from '../presets/fetch-package.js';
+import { RENDER_NODE_VERSION } from '../project-versions.js';
 import { presetRecord, type Preset } from '../presets/preset-types.js';
 import type { FileSet } from './merge-types.js';
 
@@ -123,7 +124,10 @@ function childGenerator(root: string, version: string, temp: string, env: NodeJS
         ...(preset ? ['--preset', preset.source] : []),
       ];
       try {
-        execFileSync(process.execPath, args, { cwd: out, env: { ...env, NO_COLOR: '1', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+        // The project's Node floor, not this process's: a generator that picks its version column by the Node
+        // it runs on reads this instead (older generators have one column and ignore it).
+        const renderNode = { [RENDER_NODE_VERSION]: spec.nodeFloor === 22 ? 'v22.12.0' : 'v20.12.0' };
+        execFileSync(process.execPath, args, { cwd: out, env: { ...env, ...renderNode, NO_COLOR: '1', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
       } catch (error) {
         const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n').slice(0, 3).join(' ');
         throw new CliError('POST_STEP', `create-secure-mcp ${version} could not render the project: ${stderr || (error as Error).message}`, {

@@ -9,6 +9,7 @@ import { type Dirent, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync,
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RENDER_NODE_VERSION } from '../../src/project-versions.js';
 import { runCli } from '../support/cli.js';
 import { startLocalRegistry, type LocalRegistry } from '../support/local-registry.js';
 
@@ -112,6 +113,26 @@ describe('update --set', () => {
         if (['.env', 'api-keys.json', '.secrets/dev-api-key', 'secure-mcp.json'].includes(file)) continue;
         expect(readFileSync(path.join(grow, file), 'utf8'), file).toBe(readFileSync(path.join(fresh, file), 'utf8'));
       }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the project\'s Node column: a project made for Node >= 22.12, updated with --set on this Node, still pins the current majors', () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'csm-update-floor-'));
+    try {
+      const onNode22 = { [RENDER_NODE_VERSION]: 'v22.12.0' };
+      expect(runCli(['modern', '--transport', 'stdio', '--storage', 'sqlite', '--tools', 'files,notes', '--no-install', '--no-git'], { cwd, env: onNode22 }).status).toBe(0);
+      const modern = path.join(cwd, 'modern');
+      commitAll(modern, 'made', true);
+      const pins = (): Record<string, string> => JSON.parse(readFileSync(path.join(modern, 'package.json'), 'utf8')).devDependencies;
+      const before = pins();
+      const run = runCli(['update', '--set', 'tools=files,notes,fetch'], { cwd: modern });
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(path.join(modern, 'secure-mcp.json'), 'utf8')).spec.nodeFloor).toBe(22);
+      expect(pins().vitest).toBe(before.vitest);
+      expect(pins()['@types/node']).toBe(before['@types/node']);
+      expect(JSON.parse(readFileSync(path.join(modern, 'package.json'), 'utf8')).engines.node).toBe('>=22.12');
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
