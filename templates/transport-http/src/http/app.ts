@@ -5,8 +5,9 @@
 // (absolute-form → its path and host) → Host/Origin → CORS (only if configured) → 405 for anything but
 // POST on /mcp → declared body size (413) → per-IP limit → public GET routes (PUBLIC ROUTES below) or a
 // JSON 404 for any other path → body read (413, compressed bodies inflated) + JSON-RPC parse (415/400)
-// → authentication (401) → per-principal, per-(principal, tool) and concurrency limits (429) → the SDK
-// handler via src/http/mcp-endpoint.ts (scopes → 403 insufficient_scope). Errors go to one JSON error handler (never a stack:
+// → authentication (401) → per-principal, per-(principal, tool) and concurrency limits (429) → the
+// shared server of src/http/mcp-direct.ts for the 2025-era tools/call, tools/list and ping the SDK would
+// serve statelessly, else the SDK handler via src/http/mcp-endpoint.ts (scopes → 403 insufficient_scope). Errors go to one JSON error handler (never a stack:
 // `Internal error (ref <id>)`). Nothing answers HTML.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,6 +25,7 @@ import { runChain, type ErrorAnswer, type Middleware, type RouteHandler } from '
 import { cors, securityHeaders } from './headers.js';
 import { hostOriginGuard, requestTarget } from './host-origin.js';
 import { callLimits, ipLimit } from './limits.js';
+import { createDirectLane } from './mcp-direct.js';
 import { serveMcp } from './mcp-endpoint.js';
 import { auditMalformedToolCall, auditRefusal } from './refusal-audit.js';
 import { sendError } from './respond.js';
@@ -43,6 +45,8 @@ export interface HttpApp {
   /** The request listener (node:http): every request runs the one chain. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   mcp: McpHttpHandler;
+  /** Closes the SDK handler and the direct lane's shared server (shutdown, after the calls have drained). */
+  close(): Promise<void>;
   /** Requests still being answered (shutdown waits for them). */
   readonly activeRequests: number;
   /** From now on new requests get 503 (graceful shutdown). */
@@ -110,6 +114,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     maxRequestBodySize: http.maxBodyBytes,
     onerror: (err) => logger.warn({ err: { message: err.message } }, 'MCP request refused or failed'),
   });
+  const lane = createDirectLane(runtime, logger);
 
   // The one chain, every control once, in order.
   const steps: readonly Middleware[] = [
@@ -126,7 +131,8 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     authenticate(authenticator, runtime, deps.authFailures),
     callLimits(runtime, http.maxConcurrentCalls),
     auditMalformedToolCall(runtime), // a tools/call the SDK would refuse unrecorded: audited, 400
-    (req, res) => serveMcp(mcp, req, res), // the parsed body and the verified AuthInfo, never the token
+    // The parsed body and the verified AuthInfo, never the token: the lane if it takes the request, else the SDK.
+    (req, res) => (lane.serve(req, res) ? undefined : serveMcp(mcp, req, res)),
   ];
 
   const answerError: ErrorAnswer = (err, _req, res) => {
@@ -148,6 +154,9 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   return {
     handler: (req, res) => runChain(steps, req, res, answerError),
     mcp,
+    close: async () => {
+      await Promise.all([mcp.close(), lane.close()]);
+    },
     get activeRequests() {
       return active;
     },

@@ -1,6 +1,6 @@
 // Security headers and CORS. Guards against responses being cached by intermediaries or the browser
 // (Cache-Control: no-store), sniffed, framed or rendered as a page (helmet with a `default-src 'none'`
-// CSP; the SDK's answers keep them: src/http/mcp-endpoint.ts), and against cross-origin reads: no CORS
+// CSP; the MCP answers keep them: src/http/mcp-endpoint.ts, src/http/mcp-direct.ts), and against cross-origin reads: no CORS
 // headers at all unless ALLOWED_ORIGINS lists the origin exactly, and never Access-Control-Allow-Credentials.
 import type { Middleware } from './chain.js';
 import helmet from 'helmet';

@@ -72,7 +72,7 @@ export async function startHttpServer(deps: HttpAppDeps): Promise<HttpServerHand
       server.closeIdleConnections();
       await runtime.drain(); // each running tools/call finishes (or times out) and writes its audit line
       for (let i = 0; i < 40 && web.activeRequests > 0; i++) await sleep(50); // let the answers leave
-      await web.mcp.close().catch((err: unknown) => logger.warn({ err }, 'error while closing the MCP handler'));
+      await web.close().catch((err: unknown) => logger.warn({ err }, 'error while closing the MCP handler'));
       server.closeAllConnections();
       await closed;
       await deps.ipLimiter.close().catch((err: unknown) => logger.warn({ err }, 'error while closing the IP limiter'));
