@@ -31,10 +31,15 @@ export interface AuthFailureLimiter {
   close(): Promise<void>;
 }
 
+/** Re-asks after a refusal that a concurrent good outcome may have made stale (see attempt()). */
+const STALE_RETRIES = 3;
+
 export function buildAuthFailureLimiter(store: LimiterStore, options: { points: number; windowSeconds: number }): AuthFailureLimiter {
   const limiter: RateLimiterAbstract = store.limiter('authfail', options.points, options.windowSeconds);
   // This process's attempts between their point and their outcome, per address: what a refusal waits for.
   const inFlight = new Map<string, Set<Promise<void>>>();
+  // Good outcomes so far (points given back), any address: a refusal computed while one landed may be stale.
+  let rewards = 0;
 
   /** One point, or the refusal; a refused point is given back at once (the attempt is never checked). */
   async function take(bucket: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }> {
@@ -63,7 +68,10 @@ export function buildAuthFailureLimiter(store: LimiterStore, options: { points: 
         if (!open) return;
         open = false;
         try {
-          if (ok) await limiter.reward(bucket, 1);
+          if (ok) {
+            await limiter.reward(bucket, 1);
+            rewards++;
+          }
         } finally {
           running.delete(settled);
           if (running.size === 0 && inFlight.get(bucket) === running) inFlight.delete(bucket);
@@ -75,15 +83,27 @@ export function buildAuthFailureLimiter(store: LimiterStore, options: { points: 
 
   return {
     async attempt(bucket) {
+      let staleRetries = 0;
       for (;;) {
+        const rewardsBefore = rewards;
         const decision = await take(bucket);
         if (decision.allowed) return permit(bucket);
         // Refused while this process still checks other attempts from the address: their outcomes decide
         // (good ones give their points back), so wait for them and try again. Each round waits for
         // attempts that started earlier, so a flood of failures ends in a refusal, not a loop.
         const running = inFlight.get(bucket);
-        if (running === undefined || running.size === 0) return decision;
-        await Promise.all([...running]);
+        if (running !== undefined && running.size > 0) {
+          await Promise.all([...running]);
+          continue;
+        }
+        // Nothing in flight now, but a good attempt may have given its point back while the store answered
+        // this one (the refusal was decided on a count that no longer holds): ask again, a bounded number of
+        // times, so a busy process cannot keep a refused attempt waiting.
+        if (rewards !== rewardsBefore && staleRetries < STALE_RETRIES) {
+          staleRetries++;
+          continue;
+        }
+        return decision;
       }
     },
     close: () => store.close(),
