@@ -79,35 +79,30 @@ describe('file and folder', () => {
     expect(mode(file)).toBe(0o600);
   });
 
-  posixOnly('refuses a symlink at SQLITE_PATH (to a file or dangling) and leaves its target alone', () => {
+  /** A symlink to a file and a dangling one, each where the database would be; `open` must refuse both. */
+  function refusesPlantedSymlinks(open: (file: string) => unknown): string {
     const dir = tempDir();
     const target = path.join(dir, 'elsewhere.txt');
     fs.writeFileSync(target, 'not a database');
     fs.symlinkSync(target, path.join(dir, 'app.db'));
     fs.symlinkSync(path.join(dir, 'missing.db'), path.join(dir, 'dangling.db'));
     for (const name of ['app.db', 'dangling.db']) {
-      const error = refusal(() => openSqliteStorage({ path: path.join(dir, name) }, logger));
+      const error = refusal(() => open(path.join(dir, name)));
       expect(error).toBeInstanceOf(ConfigError);
       expect(error.message).toMatch(/SQLITE_PATH is a symbolic link/);
     }
     expect(fs.readFileSync(target, 'utf8')).toBe('not a database');
     expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false);
+    return dir;
+  }
+
+  posixOnly('refuses a symlink at SQLITE_PATH (to a file or dangling) and leaves its target alone', () => {
+    refusesPlantedSymlinks((file) => openSqliteStorage({ path: file }, logger));
   });
 
   posixOnly('refuses a symlink at SQLITE_PATH on a system without O_NOFOLLOW (Windows faked): checked with lstat, not dropped', () => {
     const windows = platformFor('win32', {});
-    const dir = tempDir();
-    const target = path.join(dir, 'elsewhere.txt');
-    fs.writeFileSync(target, 'not a database');
-    fs.symlinkSync(target, path.join(dir, 'app.db'));
-    fs.symlinkSync(path.join(dir, 'missing.db'), path.join(dir, 'dangling.db'));
-    for (const name of ['app.db', 'dangling.db']) {
-      const error = refusal(() => prepareDatabaseFile(path.join(dir, name), windows));
-      expect(error).toBeInstanceOf(ConfigError);
-      expect(error.message).toMatch(/SQLITE_PATH is a symbolic link/);
-    }
-    expect(fs.readFileSync(target, 'utf8')).toBe('not a database');
-    expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false);
+    const dir = refusesPlantedSymlinks((file) => prepareDatabaseFile(file, windows));
     prepareDatabaseFile(path.join(dir, 'plain.db'), windows); // a plain path is still created
     expect(fs.statSync(path.join(dir, 'plain.db')).isFile()).toBe(true);
   });
