@@ -72,6 +72,9 @@ export const PROJECT_VERSIONS = {
   'fast-check': '4.11.0',
   // Dev script only (`npm run dev`, watch mode); never used at runtime. engines >=18.
   tsx: '4.23.15',
+  // Build only: scripts/bundle.mjs bundles each production entry (one module to load: a faster stdio cold
+  // start). The release tsx 4.23 depends on, so one copy is installed; engines >=18; the generator bundles with it too.
+  esbuild: '0.28.2',
 } as const satisfies Readonly<Record<string, string | TwoColumnPin>>;
 
 export type PinnedPackage = keyof typeof PROJECT_VERSIONS;

@@ -15,10 +15,11 @@ export const baseFeature: Feature = {
   contributions: (spec, env) => ({
     slots: dockerfileSlots(spec),
     dependencies: ['@modelcontextprotocol/server', 'pino', 'rate-limiter-flexible', 'zod'],
-    devDependencies: ['@modelcontextprotocol/client', '@types/node', 'fast-check', 'tsx', 'typescript', 'vitest'],
+    devDependencies: ['@modelcontextprotocol/client', '@types/node', 'esbuild', 'fast-check', 'tsx', 'typescript', 'vitest'],
     scripts: {
-      build: 'tsc -p tsconfig.build.json',
-      test: 'tsc -p tsconfig.build.json && vitest run',
+      // tsc type-checks and compiles src/ → dist/; scripts/bundle.mjs then bundles each `node dist/…` entry (fast cold start).
+      build: 'tsc -p tsconfig.build.json && node scripts/bundle.mjs',
+      test: 'tsc -p tsconfig.build.json && node scripts/bundle.mjs && vitest run',
       typecheck: 'tsc --noEmit',
       'audit:verify': 'node dist/cli/audit-verify.js',
       // The generator at the version that made this project (its templates match the project's code).

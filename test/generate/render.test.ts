@@ -33,7 +33,7 @@ async function render(spec: ProjectSpec): Promise<RenderedProject> {
 
 const ALWAYS = [
   '.dockerignore', '.env', '.env.example', '.github/workflows/ci.yml', '.gitignore', 'Dockerfile', 'README.md', 'SECURITY.md',
-  'package.json', 'secure-mcp.json', 'tsconfig.json', 'src/config.ts', 'src/config/features.ts', 'src/server.ts', 'src/tools/index.ts',
+  'package.json', 'scripts/bundle.mjs', 'secure-mcp.json', 'tsconfig.json', 'src/config.ts', 'src/config/features.ts', 'src/server.ts', 'src/tools/index.ts',
   'src/tools/whoami.ts', 'src/security/audit.ts', 'src/security/errors.ts', 'src/security/guard.ts', 'src/security/rate-limit.ts',
   'src/security/rate-limit-store.ts', 'src/security/redact.ts', 'src/cli/audit-verify.ts', 'test/feature-env.ts', 'test/fuzz-tools.test.ts',
 ];

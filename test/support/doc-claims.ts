@@ -75,7 +75,8 @@ export function docProblems(project: RenderedProject, all: readonly RenderedProj
     for (const match of text.matchAll(/(?<![\w/.-])((?:src|test|dist)\/[\w./<>*-]*)/g)) {
       const claimed = (match[1] as string).replace(/[.,:;)]+$/, '');
       if (/[<>*]/.test(claimed)) continue; // a pattern, e.g. src/tools/<name>.ts
-      const source = claimed.startsWith('dist/') ? claimed.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts') : claimed;
+      // dist/bundle/<entry>.js is the bundle of src/<entry>.ts (scripts/bundle.mjs), any other dist/x.js is tsc's output of src/x.ts.
+      const source = claimed.startsWith('dist/') ? claimed.replace(/^dist\/(bundle\/)?/, 'src/').replace(/\.js$/, '.ts') : claimed;
       const exists = source.endsWith('/') || !/\.\w+$/.test(source) ? [...files.keys()].some((f) => f.startsWith(source.endsWith('/') ? source : `${source}/`)) : files.has(source);
       if (!exists) problems.push(`${doc} names ${claimed}, which this project does not have`);
     }

@@ -2,7 +2,7 @@
 // setting (fail fast, one message naming each bad variable, never a secret's value), against secrets
 // leaking through logs (the key is wrapped in Secret), and against relative paths that silently depend
 // on the working directory (they resolve from the project root, derived from this file's location).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect, parseEnv } from 'node:util';
@@ -10,8 +10,17 @@ import { z } from 'zod/v4';
 import { featureExposedFolders, featureSensitivePaths, parseFeatureConfig, type FeatureConfig } from './config/features.js';
 import { exposureProblems, type NamedPath } from './security/file-policy.js';
 
-/** src/ and dist/ both sit one level below the project root. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The nearest folder above this module that holds package.json: src/config.ts in tests and `tsx`,
+ * dist/config.js when compiled, and the bundled entries (dist/bundle/transports/stdio.js …) alike.
+ */
+export function findProjectRoot(moduleDir: string): string {
+  for (let dir = moduleDir; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(moduleDir, '..'); // no package.json at all: the old layout's answer
+  }
+}
+export const PROJECT_ROOT = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 /** A secret value that prints as [REDACTED] in JSON, template strings and util.inspect. */
 export class Secret {

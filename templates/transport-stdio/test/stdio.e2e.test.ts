@@ -1,7 +1,8 @@
 // stdio end to end: spawns the BUILT server exactly as the client config does
 // (`node <abs>/dist/transports/stdio.js`, from another working directory) and proves that only
 // JSON-RPC reaches stdout, that bad config stops it with a clear message, and that two processes of
-// one project run side by side, each with its own audit segment, both verifying. Needs the build first (the `test` script compiles first).
+// one project run side by side, each with its own audit segment, both verifying, and that the built entry's
+// stack traces name src/…ts files (source maps). Needs the build first (the `test` script compiles first).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -84,6 +85,23 @@ describe('stdio transport', () => {
     // every tools/call wrote exactly one audit line, including the malformed one
     // (calls ran concurrently, so lines are in completion order)
     expect(readAudit(env['AUDIT_LOG_DIR']!).map((l) => l.outcome).sort()).toEqual(['invalid_args', 'invalid_args', 'invalid_args', 'ok']);
+  });
+
+  test('the built entry is a bundle with source maps: an error in the operational log names the src/…ts file and line', async () => {
+    // dist/transports/stdio.js is the launcher scripts/bundle.mjs writes; it loads dist/bundle/transports/stdio.js.
+    expect(fs.existsSync(path.join(PROJECT_ROOT, 'dist', 'bundle', 'transports', 'stdio.js'))).toBe(true);
+    const env = serverEnv();
+    const child = spawn(process.execPath, [ENTRY], { cwd: tempDir('mcp-cwd-'), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => void (stderr += c.toString()));
+    child.stdin.write('{"not":"json-rpc"}\n'); // the SDK's transport rejects it: logged as a warning with its error
+    const logged = () => stderr.split('\n').filter((l) => l.includes('stdio transport error'));
+    await expect.poll(() => logged().length, { timeout: 5_000 }).toBeGreaterThan(0);
+    child.stdin.end();
+    await new Promise((resolve) => child.on('exit', resolve));
+    const { err } = JSON.parse(logged()[0]!) as { err: { stack: string } };
+    // A frame of this project's own code, mapped back from the bundle to its TypeScript source and line.
+    expect(err.stack).toMatch(/\(.*[\\/]src[\\/]transports[\\/]stdio\.ts:\d+:\d+\)/);
   });
 
   test('a message nested deeper than 64 levels gets a JSON-RPC error before the SDK parses it; the server keeps serving', async () => {
