@@ -12,7 +12,7 @@
 // does any package that is not installed (an optional one a dependency only tries to load).
 // The maps hold no source text (sourcesContent off: the files are in src/ and node_modules/), which
 // keeps them small; whitespace is minified, names are not, so a frame still names its function.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -87,6 +87,7 @@ await build({
   logLevel: 'warning',
 });
 for (const entry of entries) {
+  mkdirSync(path.dirname(path.join(root, 'dist', entry)), { recursive: true });
   writeFileSync(path.join(root, 'dist', `${entry}.js`), launcher(entry));
   rmSync(path.join(root, 'dist', `${entry}.js.map`), { force: true }); // tsc's map of the module the launcher replaced
 }

@@ -2,7 +2,11 @@
 // budget per client address (HTTP, before authentication), per principal across all tools, and per
 // (principal, tool). A refusal carries the retry time. Every limiter comes from ONE store: the one
 // src/security/rate-limit-store.ts returns for this project.
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+// The two classes come from their own files, not the package's index, which loads every store it supports
+// (~15 ms of every start); same classes, same module instances (src/types/rate-limiter-flexible.d.ts).
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
+import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createLimiterStore } from './rate-limit-store.js';

@@ -10,7 +10,8 @@
 // authenticator or store) is checked a budget at a time instead of refused. Kept in the project's
 // rate-limit store (Redis: shared by every instance; attempts in flight on another instance are not
 // waited for). Not used with auth `none`.
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js'; // its own file: see src/security/rate-limit.ts
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { LimiterStore } from '../security/rate-limit.js';
