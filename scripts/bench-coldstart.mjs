@@ -13,7 +13,7 @@
 //
 //   node scripts/bench-coldstart.mjs <generated-project-dir> [--runs 20] [--json]
 //
-// --json prints one object: { bare: {median,min,max,runs}, generated: {…}, ratio, node, load }.
+// --json prints one object: { bare: {median,min,max,runs}, generated: {…}, ratio, runs, node, load }.
 // The project must be installed and built (`npm run build`). Run it under another Node with
 // `npx -y -p node@24 -c 'node scripts/bench-coldstart.mjs <dir>'` (Node >= 22.1 has the module compile
 // cache the generated entry enables).
@@ -153,6 +153,7 @@ async function main() {
       bare: summary(bare),
       generated: summary(generated),
       ratio: 0,
+      runs,
       node: process.version,
       load: os.loadavg().map((n) => Math.round(n * 100) / 100),
     };
