@@ -10,7 +10,9 @@
 // the ratio b/a per round and its median over alternating rounds (floor 0.9, goal 1.25). Figures,
 // never a timed assertion.
 //
-//   node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10] [--runs 5]
+//   node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10] [--runs 5] [--json]
+//
+// --json prints the same lines on stderr and one JSON object with every figure on stdout (bench-all reads it).
 //
 // The project must be built (`npm run build`) and installed. Both servers use the project's own
 // installed SDK (server package), so they run the same SDK version; (a)'s toNodeHandler comes from this
@@ -212,11 +214,13 @@ async function main() {
       warmup: { type: 'string', default: '3' },
       connections: { type: 'string', default: '10' },
       runs: { type: 'string', default: '5' },
+      json: { type: 'boolean', default: false },
     },
   });
+  const out = values.json ? process.stderr : process.stdout; // under --json stdout carries only the JSON
   const projectDir = positionals[0] && path.resolve(positionals[0]);
   if (!projectDir) {
-    process.stderr.write('usage: node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10] [--runs 5]\n');
+    process.stderr.write('usage: node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10] [--runs 5] [--json]\n');
     return 1;
   }
   const duration = Math.min(Math.max(Number(values.duration), 1), 60); // bounded
@@ -279,7 +283,7 @@ async function main() {
       rounds.push(pair);
     }
 
-    process.stdout.write(`\nbench-http: ${TOOL} via tools/call, ${connections} connections, ${warmup}s warm-up + ${runs} alternating rounds of ${duration}s each, Node ${process.version}, ${os.cpus().length} CPUs\n`);
+    out.write(`\nbench-http: ${TOOL} via tools/call, ${connections} connections, ${warmup}s warm-up + ${runs} alternating rounds of ${duration}s each, Node ${process.version}, ${os.cpus().length} CPUs\n`);
     let failed = false;
     for (const [round, pair] of rounds.entries()) {
       for (const [index, r] of pair.entries()) {
@@ -288,7 +292,7 @@ async function main() {
           failed = true;
           process.stderr.write(`${servers[index].name}: status codes ${JSON.stringify(r.statusCodeStats)}\n`);
         }
-        process.stdout.write(
+        out.write(
           `round ${round + 1} ${servers[index].name.padEnd(70)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   ` +
             `${r.cpuUsPerRequest === undefined ? '' : `${r.cpuUsPerRequest.toFixed(0)} µs CPU/req   `}(${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts})\n`,
         );
@@ -301,12 +305,12 @@ async function main() {
       return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     };
     const cpuRatios = rounds.every(([a, b]) => a.cpuUsPerRequest && b.cpuUsPerRequest) ? rounds.map(([a, b]) => a.cpuUsPerRequest / b.cpuUsPerRequest) : undefined;
-    process.stdout.write(`ratio b/a (throughput) per round: ${ratios.map((x) => x.toFixed(3)).join(' ')}\n`);
-    process.stdout.write(
+    out.write(`ratio b/a (throughput) per round: ${ratios.map((x) => x.toFixed(3)).join(' ')}\n`);
+    out.write(
       `median ratio b/a: ${median(ratios).toFixed(3)}   (floor 0.9, goal 1.25)   median req/s: a ${median(rounds.map(([a]) => a.requests.average)).toFixed(0)}, b ${median(rounds.map(([, b]) => b.requests.average)).toFixed(0)}\n`,
     );
     if (cpuRatios) {
-      process.stdout.write(
+      out.write(
         `median server CPU per request: a ${median(rounds.map(([a]) => a.cpuUsPerRequest)).toFixed(0)} µs, b ${median(rounds.map(([, b]) => b.cpuUsPerRequest)).toFixed(0)} µs; ` +
           `median efficiency a/b (requests per CPU second, b relative to a): ${median(cpuRatios).toFixed(3)}\n`,
       );
@@ -315,7 +319,36 @@ async function main() {
     const auditLines = fs.existsSync(env.AUDIT_LOG_DIR)
       ? fs.readdirSync(env.AUDIT_LOG_DIR).reduce((n, f) => n + fs.readFileSync(path.join(env.AUDIT_LOG_DIR, f), 'utf8').split('\n').length - 1, 0)
       : 0;
-    process.stdout.write(`audit lines written by (b): ${auditLines}\n`);
+    out.write(`audit lines written by (b): ${auditLines}\n`);
+    if (values.json) {
+      const figures = (r) => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpuUsPerRequest: r.cpuUsPerRequest ?? null, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts });
+      const side = (i) => ({
+        name: servers[i].name,
+        rps: median(rounds.map((pair) => pair[i].requests.average)),
+        p50: median(rounds.map((pair) => pair[i].latency.p50)),
+        p99: median(rounds.map((pair) => pair[i].latency.p99)),
+        cpuUsPerRequest: cpuRatios ? median(rounds.map((pair) => pair[i].cpuUsPerRequest)) : null,
+      });
+      const result = {
+        tool: TOOL,
+        node: process.version,
+        cpus: os.cpus().length,
+        connections,
+        duration,
+        warmup,
+        runs,
+        auth: key ? 'api-key' : 'none',
+        store: usesRedis ? 'redis' : 'memory',
+        bare: side(0),
+        generated: side(1),
+        ratio: median(ratios),
+        efficiency: cpuRatios ? median(cpuRatios) : null,
+        rounds: rounds.map(([a, b]) => ({ bare: figures(a), generated: figures(b) })),
+        auditLines,
+        ok: !failed,
+      };
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    }
     if (failed) {
       for (const { name, port, headers } of servers) process.stderr.write(`${name}: one more request now: ${await probe(port, headers)}\n`);
       process.stderr.write('FAILED: some responses were not 2xx (or errored): the figures are not valid.\n');
