@@ -14,7 +14,8 @@
 //
 // --json prints the same lines on stderr and one JSON object with every figure on stdout (bench-all reads it).
 //
-// The project must be built (`npm run build`) and installed. Both servers use the project's own
+// The project must be built (`npm run build`) and installed. Its database is a fresh one (a SQLite file in
+// a temp folder, or a PostgreSQL database created and dropped here). Both servers use the project's own
 // installed SDK (server package), so they run the same SDK version; (a)'s toNodeHandler comes from this
 // repository's devDependencies. Each server runs in its own process. Besides requests/s (which the
 // load generator, sharing this machine's cores, also limits) it prints each server's CPU time per
@@ -44,7 +45,7 @@ async function importFromProject(projectDir, specifier) {
   const sub = specifier.slice(name.length); // '' or '/v4'
   const pkgDir = path.join(projectDir, 'node_modules', name);
   const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  let target = pkg.exports?.[`.${sub}`] ?? (sub === '' ? pkg.exports : undefined);
+  let target = pkg.exports?.[`.${sub}`] ?? (sub === '' ? pkg.exports ?? pkg.main : undefined);
   while (target && typeof target === 'object') target = target.import ?? target.default;
   if (typeof target !== 'string') throw new Error(`cannot resolve ${specifier} in ${pkgDir}`);
   return import(pathToFileURL(path.join(pkgDir, target)).href);
@@ -258,7 +259,29 @@ async function main() {
   };
 
   const procs = [];
+  let dropDatabase = async () => {};
   try {
+    // A PostgreSQL project gets a database of its own (created through TEST_DATABASE_URL, default
+    // postgres://postgres@127.0.0.1:5432/postgres, dropped at the end); a SQLite one a file in the temp folder.
+    if (pkg.dependencies?.pg) {
+      const { default: pg } = await importFromProject(projectDir, 'pg');
+      const admin = new URL(process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+      const name = `bench_http_${randomBytes(6).toString('hex')}`; // generated: [a-z0-9_] only
+      const adminQuery = async (text) => {
+        const client = new pg.Client({ connectionString: admin.toString() });
+        await client.connect();
+        try {
+          await client.query(text);
+        } finally {
+          await client.end();
+        }
+      };
+      await adminQuery(`create database "${name}"`);
+      dropDatabase = () => adminQuery(`drop database if exists "${name}" with (force)`);
+      const url = new URL(admin.toString());
+      url.pathname = `/${name}`;
+      env.DATABASE_URL = url.toString();
+    } else env.SQLITE_PATH = path.join(work, 'data', 'app.db');
     const key = createApiKey(projectDir, env);
     const headersB = key ? { ...BASE_HEADERS, authorization: `Bearer ${key}` } : BASE_HEADERS;
     const portA = await freePort();
@@ -357,6 +380,7 @@ async function main() {
     return 0;
   } finally {
     for (const proc of procs) await stopProcess(proc);
+    await dropDatabase().catch(() => {});
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
