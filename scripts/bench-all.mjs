@@ -37,7 +37,7 @@ const out = path.resolve(values.out ?? path.join(repoRoot, quick ? 'tmp/benchmar
 /** Runs and durations: the full run takes ≥ 10 runs for every ratio (the issue's bar). */
 const plan = quick
   ? { createRuns: 3, http: ['--duration', '2', '--warmup', '1', '--runs', '2'], coldRuns: 3, notesRuns: 2, notesCalls: 100, soakSeconds: 15 }
-  : { createRuns: 10, http: ['--duration', '5', '--warmup', '3', '--runs', '10'], coldRuns: 10, notesRuns: 10, notesCalls: 300, soakSeconds: 120 };
+  : { createRuns: 10, http: ['--duration', '5', '--warmup', '3', '--runs', '10'], coldRuns: 20, notesRuns: 10, notesCalls: 300, soakSeconds: 120 };
 
 const began = Date.now();
 const elapsed = () => `${Math.round((Date.now() - began) / 1000)} s`;

@@ -91,7 +91,7 @@ function coldstart(result, missing, runs) {
   const j = result.json;
   const row = (name, s) => [name, ms(s?.median), ms(s?.min), ms(s?.max)];
   return [
-    'Time from spawning the stdio server to its first answer, generated project against a bare SDK v2 stdio server (`scripts/bench-coldstart.mjs`).',
+    'Wall time from spawning `node <entry>` to its `initialize` answer on stdout, the generated project\'s `dist/transports/stdio.js` against a bare SDK v2 stdio server on the same installed SDK, alternating after one warm-up start each (`scripts/bench-coldstart.mjs`).',
     '',
     table(['server', 'median', 'min', 'max'], [row('bare SDK v2 stdio server', j.bare), row('generated (dist/transports/stdio.js)', j.generated)]),
     '',
@@ -110,7 +110,21 @@ function flatten(value, prefix = '', rows = []) {
 function footprint(result, missing) {
   if (missing) return 'Not available: `scripts/bench-footprint.mjs` is not in this checkout.';
   if (!result?.ok) return failed(result ?? {});
-  return ['Install footprint against an mcp-framework project (`scripts/bench-footprint.mjs --json`, as printed):', '', table(['figure', 'value'], flatten(result.json))].join('\n');
+  const j = result.json;
+  const known = [
+    ['generated `--yes` project (`npm install --omit=dev`)', j.generated],
+    ['the generator (`npm pack`, installed --omit=dev)', j.generator],
+    [`mcp-framework${j.mcpFramework?.version ? ` ${j.mcpFramework.version}` : ''} project (\`mcp create --no-install\`, then --omit=dev)`, j.mcpFramework],
+  ];
+  if (known.every(([, v]) => v && typeof v.packages === 'number')) {
+    return [
+      'Production install footprint (`scripts/bench-footprint.mjs`): unique production packages (the root not counted) and the size of node_modules.',
+      '',
+      table(['install', 'packages', 'node_modules'], known.map(([name, v]) => [name, String(v.packages), bytesMib(v.bytes)])),
+    ].join('\n');
+  }
+  // Another shape than the one known here: print what the script printed.
+  return ['Install footprint (`scripts/bench-footprint.mjs --json`, as printed):', '', table(['figure', 'value'], flatten(j))].join('\n');
 }
 
 function notes(result, storage) {
