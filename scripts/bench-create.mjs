@@ -1,47 +1,69 @@
 #!/usr/bin/env node
 // Benchmark: wall time of `create-secure-mcp demo --yes --no-install --no-git`, the create path a user
-// waits on, side by side with create-vite (`create-vite app --template vanilla-ts`, a devDependency) as
-// the yardstick: runs alternate (and alternate which goes first) so machine noise hits both alike.
-// Prints figures (medians, min, max, the ratio ours / create-vite); asserts nothing.
-// Build first (npm run build). Usage: node scripts/bench-create.mjs [runs per tool, default 10]
+// waits on, side by side with the scaffolders a user would compare it with, each a benchmark-only
+// devDependency run from node_modules with its non-interactive, no-install flags:
+//   create-vite app --template vanilla-ts          (the yardstick: a minimal scaffold)
+//   mcp create app --no-install                    (mcp-framework; it always runs `git init`, no flag skips it)
+//   create-t3-app app --CI --noInstall --noGit     (asks the npm registry for its latest version on each run)
+// Runs rotate (round i starts with tool i mod n) so machine noise hits all alike. Also times `add tool`
+// and `check` on a 200-tool project. Prints figures (medians, min, max, ratios ours / peer); asserts nothing.
+// Build first (npm run build).
+//   node scripts/bench-create.mjs [runs per tool, default 10] [--json] [--no-peers]
+// --json prints the human lines on stderr and one JSON object with every figure on stdout (bench-all
+// reads it); --no-peers compares with create-vite only (the former behaviour, quicker).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-const runs = Number.parseInt(process.argv[2] ?? '10', 10);
+const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { json: { type: 'boolean', default: false }, 'no-peers': { type: 'boolean', default: false } } });
+const runs = Number.parseInt(positionals[0] ?? '10', 10);
 if (!Number.isInteger(runs) || runs < 1) {
-  console.error('usage: node scripts/bench-create.mjs [runs per tool, default 10]');
+  console.error('usage: node scripts/bench-create.mjs [runs per tool, default 10] [--json] [--no-peers]');
   process.exit(1);
 }
+/** Human output: stdout, or stderr under --json (stdout then carries only the JSON). */
+const say = (line = '') => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
+const report = { node: process.version, cores: os.cpus().length, runs, scaffold: [], addTool: undefined, check: undefined, nodeBaseline: undefined };
 const ours = {
+  id: 'create-secure-mcp',
   label: 'create-secure-mcp demo --yes --no-install --no-git',
   bin: fileURLToPath(new URL('../bin/create-secure-mcp.js', import.meta.url)),
   args: ['demo', '--yes', '--no-install', '--no-git'],
   made: 'demo/secure-mcp.json',
-  times: [],
+  dir: 'demo',
+  version: JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version,
 };
-const vite = viteTool();
+const require = createRequire(import.meta.url);
+const peerSpecs = [
+  { id: 'create-vite', bin: 'create-vite', args: ['app', '--template', 'vanilla-ts'], made: 'app/package.json', shown: 'app --template vanilla-ts' },
+  ...(flags['no-peers']
+    ? []
+    : [
+        { id: 'mcp-framework', bin: 'mcp', args: ['create', 'app', '--no-install'], made: 'app/package.json', shown: 'mcp create app --no-install (always runs git init)' },
+        { id: 'create-t3-app', bin: 'create-t3-app', args: ['app', '--CI', '--noInstall', '--noGit'], made: 'app/package.json', shown: 'app --CI --noInstall --noGit (fetches its latest version from the registry)' },
+      ]),
+];
+const peers = [];
+for (const spec of peerSpecs) {
+  const peer = peerTool(spec);
+  if (peer) peers.push(peer);
+  else say(`  ${spec.id} is not installed (npm install, it is a devDependency): not compared`);
+}
+const vite = peers.find((p) => p.id === 'create-vite');
 
-/** create-vite's bin from our devDependencies, or undefined (e.g. after a production install). */
-function viteTool() {
-  let pkgFile;
-  try {
-    pkgFile = createRequire(import.meta.url).resolve('create-vite/package.json');
-  } catch {
-    return undefined;
-  }
-  const pkg = createRequire(import.meta.url)('create-vite/package.json');
-  const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin['create-vite'];
-  return {
-    label: `create-vite ${pkg.version} app --template vanilla-ts`,
-    bin: path.join(path.dirname(pkgFile), bin),
-    args: ['app', '--template', 'vanilla-ts'],
-    made: 'app/package.json',
-    times: [],
-  };
+/** A scaffolder's bin from our devDependencies, or undefined (e.g. after a production install). */
+function peerTool(spec) {
+  // Found through node_modules folders, not require.resolve('<pkg>/package.json'): a package whose
+  // `exports` leaves out package.json (mcp-framework) cannot be resolved that way.
+  const pkgDir = (require.resolve.paths(spec.id) ?? []).map((dir) => path.join(dir, spec.id)).find((dir) => existsSync(path.join(dir, 'package.json')));
+  if (!pkgDir) return undefined;
+  const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+  const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin[spec.bin];
+  return { ...spec, version: pkg.version, label: `${spec.id} ${pkg.version} ${spec.shown}`, bin: path.join(pkgDir, bin), dir: 'app' };
 }
 
 // Where the runs happen: every run gets its own empty folder inside one bench folder, as projects share
@@ -67,6 +89,7 @@ const median = (values) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
+const stats = (times) => ({ runs: times.length, median: median(times), min: Math.min(...times), max: Math.max(...times) });
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
 const summary = (tool, times) => `  ${tool.label}\n    median ${fmt(median(times))}   min ${fmt(Math.min(...times))}   max ${fmt(Math.max(...times))}`;
 
@@ -79,7 +102,9 @@ function measure(location) {
     if (!parentExisted) rmSync(location.dir, { recursive: true, force: true });
   });
   let runCount = 0;
-  const times = new Map([[ours, []], [vite, []]]);
+  const tools = [ours, ...peers];
+  const times = new Map(tools.map((tool) => [tool, []]));
+  const files = new Map();
 
   /** One run in a new empty folder; returns its wall time in ms, or exits on failure. */
   function once(tool, record) {
@@ -93,30 +118,47 @@ function measure(location) {
       process.exit(1);
     }
     if (record) times.get(tool).push(ms);
+    else files.set(tool, countFiles(path.join(cwd, tool.dir)));
     return ms;
   }
 
-  // One unrecorded run each warms the file cache; then pairs, alternating which tool goes first.
-  const tools = vite ? [ours, vite] : [ours];
+  // One unrecorded run each warms the file cache; then rounds, rotating which tool goes first.
   for (const tool of tools) once(tool, false);
-  const pairRatios = [];
+  const pairRatios = new Map(peers.map((peer) => [peer, []]));
   for (let i = 0; i < runs; i++) {
-    const order = i % 2 === 0 ? tools : [...tools].reverse();
+    const start = i % tools.length;
+    const order = [...tools.slice(start), ...tools.slice(0, start)];
     const ms = new Map(order.map((tool) => [tool, once(tool, true)]));
-    if (vite) pairRatios.push(ms.get(ours) / ms.get(vite));
+    for (const peer of peers) pairRatios.get(peer).push(ms.get(ours) / ms.get(peer));
   }
 
-  console.log(`${location.name}: ${location.dir}`);
-  console.log(summary(ours, times.get(ours)));
-  if (vite) {
-    console.log(summary(vite, times.get(vite)));
-    console.log(`  ratio ours / create-vite: ${(median(times.get(ours)) / median(times.get(vite))).toFixed(2)} (medians), ${median(pairRatios).toFixed(2)} (median of paired runs)`);
+  say(`${location.name}: ${location.dir}`);
+  for (const tool of tools) say(`${summary(tool, times.get(tool))}   (${files.get(tool)} files)`);
+  for (const peer of peers) {
+    say(`  ratio ours / ${peer.id}: ${(median(times.get(ours)) / median(times.get(peer))).toFixed(2)} (medians), ${median(pairRatios.get(peer)).toFixed(2)} (median of paired runs)`);
   }
+  report.scaffold.push({
+    location: location.name,
+    dir: location.dir,
+    tools: tools.map((tool) => ({ id: tool.id, version: tool.version ?? null, command: tool.label, files: files.get(tool), ...stats(times.get(tool)) })),
+    ratios: Object.fromEntries(peers.map((peer) => [peer.id, { medians: median(times.get(ours)) / median(times.get(peer)), paired: median(pairRatios.get(peer)) }])),
+  });
 }
 
-console.log(`scaffold wall time, ${runs} runs each${vite ? ', alternating' : ''} (node ${process.version}, ${os.cpus().length} cores)`);
-if (!vite) console.log('  create-vite is not installed (npm install, it is a devDependency): no comparison');
-if (runs < 10) console.log('  (fewer than 10 runs: a rough figure)');
+/** Files a scaffolder made (its .git folder not counted). */
+function countFiles(dir) {
+  let n = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === '.git') continue;
+    n += entry.isDirectory() ? countFiles(path.join(dir, entry.name)) : 1;
+  }
+  return n;
+}
+
+const toolNames = [ours, ...peers].map((tool) => tool.id).join(', ');
+say(`scaffold wall time, ${runs} runs each${peers.length > 0 ? `, rotating order (${toolNames})` : ''} (node ${process.version}, ${os.cpus().length} cores)`);
+if (!vite) say('  create-vite is not installed (npm install, it is a devDependency): no comparison');
+if (runs < 10) say('  (fewer than 10 runs: a rough figure)');
 for (const location of locations) measure(location);
 
 // `add tool --yes` in a generated project (no install): it loads node-plop (≈225 ms alone), renders two
@@ -141,8 +183,9 @@ for (const location of locations) measure(location);
     }
     if (i > 0) addTimes.push(ms); // the first run warms the file cache
   }
-  console.log(`add tool (${os.tmpdir()})`);
-  console.log(summary({ label: 'create-secure-mcp add tool <name> --yes (in a --no-install project)' }, addTimes));
+  say(`add tool (${os.tmpdir()})`);
+  say(summary({ label: 'create-secure-mcp add tool <name> --yes (in a --no-install project)' }, addTimes));
+  report.addTool = stats(addTimes);
 }
 
 // `check` on a large project: a --no-install project grown to 200 tools (one made by add tool, 199 copies
@@ -180,8 +223,9 @@ for (const location of locations) measure(location);
     if (i > 0) checkTimes.push(ms);
   }
   const tools = readdirSync(path.join(project, 'src', 'tools')).filter((f) => f.startsWith('bench_tool_')).length;
-  console.log(`check (${os.tmpdir()})`);
-  console.log(summary({ label: `create-secure-mcp check --json --offline (a --no-install project with ${tools} added tools besides its own; target ≤ 2 s)` }, checkTimes));
+  say(`check (${os.tmpdir()})`);
+  say(summary({ label: `create-secure-mcp check --json --offline (a --no-install project with ${tools} added tools besides its own; target ≤ 2 s)` }, checkTimes));
+  report.check = { ...stats(checkTimes), addedTools: tools };
 }
 
 const baseline = [];
@@ -190,4 +234,6 @@ for (let i = 0; i < 5; i++) {
   spawnSync(process.execPath, ['-e', '0']);
   baseline.push(Number(process.hrtime.bigint() - started) / 1e6);
 }
-console.log(`for scale: node -e 0 median ${fmt(median(baseline))}`);
+say(`for scale: node -e 0 median ${fmt(median(baseline))}`);
+report.nodeBaseline = median(baseline);
+if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

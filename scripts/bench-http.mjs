@@ -10,9 +10,12 @@
 // the ratio b/a per round and its median over alternating rounds (floor 0.9, goal 1.25). Figures,
 // never a timed assertion.
 //
-//   node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10] [--runs 5]
+//   node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10] [--runs 5] [--json]
 //
-// The project must be built (`npm run build`) and installed. Both servers use the project's own
+// --json prints the same lines on stderr and one JSON object with every figure on stdout (bench-all reads it).
+//
+// The project must be built (`npm run build`) and installed. Its database is a fresh one (a SQLite file in
+// a temp folder, or a PostgreSQL database created and dropped here). Both servers use the project's own
 // installed SDK (server package), so they run the same SDK version; (a)'s toNodeHandler comes from this
 // repository's devDependencies. Each server runs in its own process. Besides requests/s (which the
 // load generator, sharing this machine's cores, also limits) it prints each server's CPU time per
@@ -42,7 +45,7 @@ async function importFromProject(projectDir, specifier) {
   const sub = specifier.slice(name.length); // '' or '/v4'
   const pkgDir = path.join(projectDir, 'node_modules', name);
   const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  let target = pkg.exports?.[`.${sub}`] ?? (sub === '' ? pkg.exports : undefined);
+  let target = pkg.exports?.[`.${sub}`] ?? (sub === '' ? pkg.exports ?? pkg.main : undefined);
   while (target && typeof target === 'object') target = target.import ?? target.default;
   if (typeof target !== 'string') throw new Error(`cannot resolve ${specifier} in ${pkgDir}`);
   return import(pathToFileURL(path.join(pkgDir, target)).href);
@@ -212,11 +215,13 @@ async function main() {
       warmup: { type: 'string', default: '3' },
       connections: { type: 'string', default: '10' },
       runs: { type: 'string', default: '5' },
+      json: { type: 'boolean', default: false },
     },
   });
+  const out = values.json ? process.stderr : process.stdout; // under --json stdout carries only the JSON
   const projectDir = positionals[0] && path.resolve(positionals[0]);
   if (!projectDir) {
-    process.stderr.write('usage: node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10] [--runs 5]\n');
+    process.stderr.write('usage: node scripts/bench-http.mjs <generated-project-dir> [--duration 10] [--warmup 3] [--connections 10] [--runs 5] [--json]\n');
     return 1;
   }
   const duration = Math.min(Math.max(Number(values.duration), 1), 60); // bounded
@@ -254,7 +259,29 @@ async function main() {
   };
 
   const procs = [];
+  let dropDatabase = async () => {};
   try {
+    // A PostgreSQL project gets a database of its own (created through TEST_DATABASE_URL, default
+    // postgres://postgres@127.0.0.1:5432/postgres, dropped at the end); a SQLite one a file in the temp folder.
+    if (pkg.dependencies?.pg) {
+      const { default: pg } = await importFromProject(projectDir, 'pg');
+      const admin = new URL(process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+      const name = `bench_http_${randomBytes(6).toString('hex')}`; // generated: [a-z0-9_] only
+      const adminQuery = async (text) => {
+        const client = new pg.Client({ connectionString: admin.toString() });
+        await client.connect();
+        try {
+          await client.query(text);
+        } finally {
+          await client.end();
+        }
+      };
+      await adminQuery(`create database "${name}"`);
+      dropDatabase = () => adminQuery(`drop database if exists "${name}" with (force)`);
+      const url = new URL(admin.toString());
+      url.pathname = `/${name}`;
+      env.DATABASE_URL = url.toString();
+    } else env.SQLITE_PATH = path.join(work, 'data', 'app.db');
     const key = createApiKey(projectDir, env);
     const headersB = key ? { ...BASE_HEADERS, authorization: `Bearer ${key}` } : BASE_HEADERS;
     const portA = await freePort();
@@ -279,7 +306,7 @@ async function main() {
       rounds.push(pair);
     }
 
-    process.stdout.write(`\nbench-http: ${TOOL} via tools/call, ${connections} connections, ${warmup}s warm-up + ${runs} alternating rounds of ${duration}s each, Node ${process.version}, ${os.cpus().length} CPUs\n`);
+    out.write(`\nbench-http: ${TOOL} via tools/call, ${connections} connections, ${warmup}s warm-up + ${runs} alternating rounds of ${duration}s each, Node ${process.version}, ${os.cpus().length} CPUs\n`);
     let failed = false;
     for (const [round, pair] of rounds.entries()) {
       for (const [index, r] of pair.entries()) {
@@ -288,7 +315,7 @@ async function main() {
           failed = true;
           process.stderr.write(`${servers[index].name}: status codes ${JSON.stringify(r.statusCodeStats)}\n`);
         }
-        process.stdout.write(
+        out.write(
           `round ${round + 1} ${servers[index].name.padEnd(70)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   ` +
             `${r.cpuUsPerRequest === undefined ? '' : `${r.cpuUsPerRequest.toFixed(0)} µs CPU/req   `}(${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts})\n`,
         );
@@ -301,12 +328,12 @@ async function main() {
       return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     };
     const cpuRatios = rounds.every(([a, b]) => a.cpuUsPerRequest && b.cpuUsPerRequest) ? rounds.map(([a, b]) => a.cpuUsPerRequest / b.cpuUsPerRequest) : undefined;
-    process.stdout.write(`ratio b/a (throughput) per round: ${ratios.map((x) => x.toFixed(3)).join(' ')}\n`);
-    process.stdout.write(
+    out.write(`ratio b/a (throughput) per round: ${ratios.map((x) => x.toFixed(3)).join(' ')}\n`);
+    out.write(
       `median ratio b/a: ${median(ratios).toFixed(3)}   (floor 0.9, goal 1.25)   median req/s: a ${median(rounds.map(([a]) => a.requests.average)).toFixed(0)}, b ${median(rounds.map(([, b]) => b.requests.average)).toFixed(0)}\n`,
     );
     if (cpuRatios) {
-      process.stdout.write(
+      out.write(
         `median server CPU per request: a ${median(rounds.map(([a]) => a.cpuUsPerRequest)).toFixed(0)} µs, b ${median(rounds.map(([, b]) => b.cpuUsPerRequest)).toFixed(0)} µs; ` +
           `median efficiency a/b (requests per CPU second, b relative to a): ${median(cpuRatios).toFixed(3)}\n`,
       );
@@ -315,7 +342,36 @@ async function main() {
     const auditLines = fs.existsSync(env.AUDIT_LOG_DIR)
       ? fs.readdirSync(env.AUDIT_LOG_DIR).reduce((n, f) => n + fs.readFileSync(path.join(env.AUDIT_LOG_DIR, f), 'utf8').split('\n').length - 1, 0)
       : 0;
-    process.stdout.write(`audit lines written by (b): ${auditLines}\n`);
+    out.write(`audit lines written by (b): ${auditLines}\n`);
+    if (values.json) {
+      const figures = (r) => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpuUsPerRequest: r.cpuUsPerRequest ?? null, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts });
+      const side = (i) => ({
+        name: servers[i].name,
+        rps: median(rounds.map((pair) => pair[i].requests.average)),
+        p50: median(rounds.map((pair) => pair[i].latency.p50)),
+        p99: median(rounds.map((pair) => pair[i].latency.p99)),
+        cpuUsPerRequest: cpuRatios ? median(rounds.map((pair) => pair[i].cpuUsPerRequest)) : null,
+      });
+      const result = {
+        tool: TOOL,
+        node: process.version,
+        cpus: os.cpus().length,
+        connections,
+        duration,
+        warmup,
+        runs,
+        auth: key ? 'api-key' : 'none',
+        store: usesRedis ? 'redis' : 'memory',
+        bare: side(0),
+        generated: side(1),
+        ratio: median(ratios),
+        efficiency: cpuRatios ? median(cpuRatios) : null,
+        rounds: rounds.map(([a, b]) => ({ bare: figures(a), generated: figures(b) })),
+        auditLines,
+        ok: !failed,
+      };
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    }
     if (failed) {
       for (const { name, port, headers } of servers) process.stderr.write(`${name}: one more request now: ${await probe(port, headers)}\n`);
       process.stderr.write('FAILED: some responses were not 2xx (or errored): the figures are not valid.\n');
@@ -324,6 +380,7 @@ async function main() {
     return 0;
   } finally {
     for (const proc of procs) await stopProcess(proc);
+    await dropDatabase().catch(() => {});
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -11,7 +11,9 @@
 // and prints calls/s for each and its ratio to the floor. Sequential calls (one at a time), so the
 // figures are per-call cost, not concurrency. Figures only, never a timed assertion.
 //
-//   node scripts/bench-notes.mjs <generated-project-dir> [--calls 300]
+//   node scripts/bench-notes.mjs <generated-project-dir> [--calls 300] [--json]
+//
+// --json prints the same lines on stderr and one JSON object with every figure on stdout (bench-all reads it).
 //
 // The project must be installed and built. Its database is a fresh one: a file in a temp folder
 // (SQLite), or a database created through TEST_DATABASE_URL (PostgreSQL; default
@@ -60,10 +62,11 @@ async function throughClient(client, calls) {
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { calls: { type: 'string', default: '300' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { calls: { type: 'string', default: '300' }, json: { type: 'boolean', default: false } } });
+  const out = values.json ? process.stderr : process.stdout; // under --json stdout carries only the JSON
   const projectDir = positionals[0] && path.resolve(positionals[0]);
   if (!projectDir) {
-    process.stderr.write('usage: node scripts/bench-notes.mjs <generated-project-dir> [--calls 300]\n');
+    process.stderr.write('usage: node scripts/bench-notes.mjs <generated-project-dir> [--calls 300] [--json]\n');
     return 1;
   }
   const calls = Math.min(Math.max(Math.trunc(Number(values.calls)) || 300, 10), 10_000);
@@ -188,16 +191,29 @@ async function main() {
     fs.rmSync(work, { recursive: true, force: true });
   }
 
-  process.stdout.write(`\nbench-notes: ${path.basename(projectDir)} (${spec.storage}, ${spec.transport}, auth ${spec.auth}), ${calls} sequential calls each, Node ${process.version}, ${os.cpus().length} CPUs\n`);
+  out.write(`\nbench-notes: ${path.basename(projectDir)} (${spec.storage}, ${spec.transport}, auth ${spec.auth}), ${calls} sequential calls each, Node ${process.version}, ${os.cpus().length} CPUs\n`);
   const [, floor] = rows[0];
   for (const [name, r] of rows) {
     if (!r) {
-      process.stdout.write(`${name}\n`);
+      out.write(`${name}\n`);
       continue;
     }
-    process.stdout.write(
+    out.write(
       `${name.padEnd(48)} add_note ${r.add.toFixed(0).padStart(7)}/s (${(r.add / floor.add).toFixed(3)} of floor)   search_notes ${r.search.toFixed(0).padStart(7)}/s (${(r.search / floor.search).toFixed(3)} of floor)\n`,
     );
+  }
+  if (values.json) {
+    const result = {
+      project: path.basename(projectDir),
+      storage: spec.storage,
+      transport: spec.transport,
+      auth: spec.auth,
+      calls,
+      node: process.version,
+      cpus: os.cpus().length,
+      rows: rows.map(([name, r]) => (r ? { name, add: r.add, search: r.search, addOfFloor: r.add / floor.add, searchOfFloor: r.search / floor.search } : { name, skipped: true })),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   }
   return 0;
 }
