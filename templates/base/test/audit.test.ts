@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Secret } from '../src/config.js';
 import { verifyAuditDir } from '../src/security/audit-check.js';
-import { AuditLog, formatLine, GENESIS, LINE_MAX_BYTES, listSegments, processStartTime, readInstanceId, REFUSALS, type AuditEvent } from '../src/security/audit.js';
+import { AuditLog, AuditLogError, formatLine, GENESIS, LINE_MAX_BYTES, listSegments, processStartTime, readInstanceId, REFUSALS, type AuditEvent } from '../src/security/audit.js';
 import { canonicalJson, canonicalJsonReference } from '../src/security/canonical-json.js';
 import { argsDigest, HASH_BUDGET } from '../src/security/redact.js';
 import { PROJECT_ROOT, randomKey, readAudit, readAuditRecords, REQUIRED_TEST_ENV, tempDir } from './helpers.js';
@@ -129,6 +129,16 @@ describe('segments', () => {
 });
 
 describe('starting never depends on old segments', () => {
+  test.each([
+    ['a file', (file: string) => file],
+    ['a folder under a file', (file: string) => path.join(file, 'audit')],
+  ])('AUDIT_LOG_DIR naming %s: a clear AuditLogError (the transports print it and exit 1), never a crash', (_label, dirOf) => {
+    const file = path.join(tempDir(), 'not-a-folder');
+    fs.writeFileSync(file, 'x');
+    expect(() => AuditLog.open({ dir: dirOf(file), key: new Secret(randomKey()) })).toThrow(AuditLogError);
+    expect(() => AuditLog.open({ dir: dirOf(file), key: new Secret(randomKey()) })).toThrow(/is not a directory: point AUDIT_LOG_DIR at a folder/);
+  });
+
   test('a stale segment of a dead pid ending in garbage, a partial or an over-long line never blocks start', () => {
     const dir = path.join(tempDir(), 'audit');
     const key = new Secret(randomKey());

@@ -25,6 +25,15 @@ import { argsDigest, boundArgs } from './redact.js';
 
 export { canonicalJson };
 
+/** True when `dir` is a folder; false when it is missing, a file, or under a file (ENOTDIR). */
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export class AuditLogError extends Error {
   override name = 'AuditLogError';
 }
@@ -292,8 +301,16 @@ export class AuditLog implements AuditSink {
 
   static open(options: AuditLogOptions): AuditLog {
     const { dir } = options;
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!fs.statSync(dir).isDirectory()) throw new AuditLogError(`AUDIT_LOG_DIR ${dir} is not a directory.`);
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      // EEXIST: a file (not a folder) has the name; ENOTDIR: a file sits where a parent folder should be.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+    }
+    if (!isDirectory(dir)) {
+      throw new AuditLogError(`AUDIT_LOG_DIR ${dir} is not a directory: point AUDIT_LOG_DIR at a folder (default ./logs/audit).`);
+    }
     // The folder is checked and writable now (the instance id is written into it); this process's
     // segment is created with its first record, so a process that never records anything (the SDK's
     // short-lived stdio probe) leaves no file behind.
