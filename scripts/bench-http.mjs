@@ -29,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createTempDatabase, importFromProject } from './bench-project-support.mjs';
 
 const TOOL = 'whoami';
 const REQUEST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: TOOL, arguments: {} } });
@@ -37,19 +38,6 @@ const BASE_HEADERS = {
   accept: 'application/json, text/event-stream',
   'mcp-protocol-version': '2025-11-25', // a stateless 2025-era request: no session, no initialize
 };
-
-/** ESM entry of a package installed in the project (`pkg` or `pkg/sub`), via its package.json exports. */
-async function importFromProject(projectDir, specifier) {
-  const parts = specifier.split('/');
-  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-  const sub = specifier.slice(name.length); // '' or '/v4'
-  const pkgDir = path.join(projectDir, 'node_modules', name);
-  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  let target = pkg.exports?.[`.${sub}`] ?? (sub === '' ? pkg.exports ?? pkg.main : undefined);
-  while (target && typeof target === 'object') target = target.import ?? target.default;
-  if (typeof target !== 'string') throw new Error(`cannot resolve ${specifier} in ${pkgDir}`);
-  return import(pathToFileURL(path.join(pkgDir, target)).href);
-}
 
 // ---------------------------------------------------------------- (a) bare server, child process
 async function serveBare(projectDir, port) {
@@ -264,23 +252,9 @@ async function main() {
     // A PostgreSQL project gets a database of its own (created through TEST_DATABASE_URL, default
     // postgres://postgres@127.0.0.1:5432/postgres, dropped at the end); a SQLite one a file in the temp folder.
     if (pkg.dependencies?.pg) {
-      const { default: pg } = await importFromProject(projectDir, 'pg');
-      const admin = new URL(process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
-      const name = `bench_http_${randomBytes(6).toString('hex')}`; // generated: [a-z0-9_] only
-      const adminQuery = async (text) => {
-        const client = new pg.Client({ connectionString: admin.toString() });
-        await client.connect();
-        try {
-          await client.query(text);
-        } finally {
-          await client.end();
-        }
-      };
-      await adminQuery(`create database "${name}"`);
-      dropDatabase = () => adminQuery(`drop database if exists "${name}" with (force)`);
-      const url = new URL(admin.toString());
-      url.pathname = `/${name}`;
-      env.DATABASE_URL = url.toString();
+      const database = await createTempDatabase(projectDir, 'bench_http');
+      dropDatabase = database.drop;
+      env.DATABASE_URL = database.url;
     } else env.SQLITE_PATH = path.join(work, 'data', 'app.db');
     const key = createApiKey(projectDir, env);
     const headersB = key ? { ...BASE_HEADERS, authorization: `Bearer ${key}` } : BASE_HEADERS;

@@ -25,19 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-
-/** ESM entry of a package installed in the project (`pkg` or `pkg/sub`), via its package.json exports. */
-async function importFromProject(projectDir, specifier) {
-  const parts = specifier.split('/');
-  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-  const sub = specifier.slice(name.length);
-  const pkgDir = path.join(projectDir, 'node_modules', name);
-  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  let target = pkg.exports?.[`.${sub}`] ?? (sub === '' ? pkg.exports ?? pkg.main : undefined);
-  while (target && typeof target === 'object') target = target.import ?? target.default;
-  if (typeof target !== 'string') throw new Error(`cannot resolve ${specifier} in ${pkgDir}`);
-  return import(pathToFileURL(path.join(pkgDir, target)).href);
-}
+import { createTempDatabase, importFromProject } from './bench-project-support.mjs';
 
 const dist = (projectDir, file) => import(pathToFileURL(path.join(projectDir, 'dist', file)).href);
 
@@ -99,23 +87,9 @@ async function main() {
   let dropDatabase = async () => {};
   if (spec.storage === 'sqlite') env.SQLITE_PATH = path.join(work, 'data', 'app.db');
   else {
-    const { default: pg } = await importFromProject(projectDir, 'pg');
-    const admin = new URL(process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
-    const name = `bench_notes_${randomBytes(6).toString('hex')}`; // generated: [a-z0-9_] only
-    const adminQuery = async (text) => {
-      const client = new pg.Client({ connectionString: admin.toString() });
-      await client.connect();
-      try {
-        await client.query(text);
-      } finally {
-        await client.end();
-      }
-    };
-    await adminQuery(`create database "${name}"`);
-    dropDatabase = () => adminQuery(`drop database if exists "${name}" with (force)`);
-    const url = new URL(admin.toString());
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
+    const database = await createTempDatabase(projectDir, 'bench_notes');
+    dropDatabase = database.drop;
+    env.DATABASE_URL = database.url;
   }
 
   const rows = [];

@@ -32,18 +32,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { matchAuditLines } from './soak-audit-match.mjs';
+import { createTempDatabase, importFromProject } from './bench-project-support.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** ESM entry of a package installed in the project, via its package.json exports. */
-async function importFromProject(projectDir, name) {
-  const pkgDir = path.join(projectDir, 'node_modules', name);
-  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-  let target = pkg.exports?.['.'] ?? pkg.exports ?? pkg.main;
-  while (target && typeof target === 'object') target = target.import ?? target.default;
-  if (typeof target !== 'string') throw new Error(`cannot resolve ${name} in ${pkgDir}`);
-  return import(pathToFileURL(path.join(pkgDir, target)).href);
-}
 
 /** RSS, peak RSS (kB) and open descriptors of a process, from /proc. */
 function procFigures(pid) {
@@ -151,23 +142,9 @@ async function main() {
   const failures = [];
   try {
     if (spec.storage === 'postgres') {
-      const { default: pg } = await importFromProject(projectDir, 'pg');
-      const admin = new URL(process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
-      const name = `soak_${randomBytes(6).toString('hex')}`; // generated: [a-z0-9_] only
-      const adminQuery = async (text) => {
-        const client = new pg.Client({ connectionString: admin.toString() });
-        await client.connect();
-        try {
-          await client.query(text);
-        } finally {
-          await client.end();
-        }
-      };
-      await adminQuery(`create database "${name}"`);
-      dropDatabase = () => adminQuery(`drop database if exists "${name}" with (force)`);
-      const url = new URL(admin.toString());
-      url.pathname = `/${name}`;
-      env.DATABASE_URL = url.toString();
+      const database = await createTempDatabase(projectDir, 'soak');
+      dropDatabase = database.drop;
+      env.DATABASE_URL = database.url;
     }
 
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };

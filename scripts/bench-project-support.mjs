@@ -1,0 +1,43 @@
+// Shared by the benchmark scripts that drive a generated project (bench-http, bench-notes, soak): load a
+// package from the project's own node_modules (so every figure uses the project's SDK and drivers), and
+// give a PostgreSQL project a database of its own for one run, dropped at the end — never the shared one.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** ESM entry of a package installed in the project (`pkg` or `pkg/sub`), via its package.json exports. */
+export async function importFromProject(projectDir, specifier) {
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  const sub = specifier.slice(name.length); // '' or '/v4'
+  const pkgDir = path.join(projectDir, 'node_modules', name);
+  const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+  let target = pkg.exports?.[`.${sub}`] ?? (sub === '' ? pkg.exports ?? pkg.main : undefined);
+  while (target && typeof target === 'object') target = target.import ?? target.default;
+  if (typeof target !== 'string') throw new Error(`cannot resolve ${specifier} in ${pkgDir}`);
+  return import(pathToFileURL(path.join(pkgDir, target)).href);
+}
+
+/**
+ * A fresh database created through TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+ * with the project's own `pg`; resolves to its URL and a `drop()` that removes it (force: open sessions too).
+ */
+export async function createTempDatabase(projectDir, prefix) {
+  const { default: pg } = await importFromProject(projectDir, 'pg');
+  const admin = new URL(process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`; // generated: [a-z0-9_] only
+  const adminQuery = async (text) => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await adminQuery(`create database "${name}"`);
+  const url = new URL(admin.toString());
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminQuery(`drop database if exists "${name}" with (force)`) };
+}
