@@ -28,8 +28,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createTempDatabase, importFromProject } from './bench-project-support.mjs';
+import { fileURLToPath } from 'node:url';
+import { createApiKey, createTempDatabase, importFromProject } from './bench-project-support.mjs';
 
 const TOOL = 'whoami';
 const REQUEST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: TOOL, arguments: {} } });
@@ -176,24 +176,6 @@ async function loadOnly(autocannon, port, headers, seconds, connections) {
   });
 }
 
-/** The key printed by the project's `keys` script (stdout carries only the key), or undefined. */
-function createApiKey(projectDir, env) {
-  const pkg = JSON.parse(fs.readFileSync(path.join(projectDir, 'package.json'), 'utf8'));
-  const script = pkg.scripts?.keys;
-  if (!script) return undefined; // auth none or oauth: no key
-  const match = /^node\s+(\S+)\s*$/.exec(script);
-  if (!match) throw new Error(`unexpected "keys" script (${script}); expected "node <file>"`);
-  const result = spawnSync(process.execPath, [path.join(projectDir, match[1]), 'create', '--name', `bench-${randomBytes(3).toString('hex')}`, '--scopes', ''], {
-    cwd: projectDir,
-    env,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`keys create failed (exit ${result.status}): ${result.stderr}`);
-  const key = result.stdout.trim();
-  if (!/^smcp_\S+$/.test(key)) throw new Error('keys create did not print a key on stdout');
-  return key;
-}
-
 // ---------------------------------------------------------------- main
 async function main() {
   const { values, positionals } = parseArgs({
@@ -256,7 +238,7 @@ async function main() {
       dropDatabase = database.drop;
       env.DATABASE_URL = database.url;
     } else env.SQLITE_PATH = path.join(work, 'data', 'app.db');
-    const key = createApiKey(projectDir, env);
+    const key = createApiKey(projectDir, env, { name: `bench-${randomBytes(3).toString('hex')}`, scopes: '' });
     const headersB = key ? { ...BASE_HEADERS, authorization: `Bearer ${key}` } : BASE_HEADERS;
     const portA = await freePort();
     const portB = await freePort();

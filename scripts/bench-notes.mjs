@@ -18,14 +18,13 @@
 // The project must be installed and built. Its database is a fresh one: a file in a temp folder
 // (SQLite), or a database created through TEST_DATABASE_URL (PostgreSQL; default
 // postgres://postgres@127.0.0.1:5432/postgres) and dropped at the end.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { createTempDatabase, importFromProject } from './bench-project-support.mjs';
+import { createApiKey, createTempDatabase, importFromProject } from './bench-project-support.mjs';
 
 const dist = (projectDir, file) => import(pathToFileURL(path.join(projectDir, 'dist', file)).href);
 
@@ -127,9 +126,7 @@ async function main() {
       else {
         let headers = {};
         if (spec.auth === 'api-key') {
-          const made = spawnSync(process.execPath, [path.join(projectDir, 'dist', 'cli', 'keys.js'), 'create', '--name', 'bench', '--scopes', 'notes:read,notes:write'], { cwd: projectDir, env, encoding: 'utf8' });
-          if (made.status !== 0) throw new Error(`keys create failed: ${made.stderr}`);
-          headers = { authorization: `Bearer ${made.stdout.trim()}` };
+          headers = { authorization: `Bearer ${createApiKey(projectDir, env, { name: 'bench', scopes: 'notes:read,notes:write' })}` };
         }
         const { spawn } = await import('node:child_process');
         const server = spawn(process.execPath, [path.join(projectDir, 'dist', 'transports', 'http.js')], { env: { ...env, PORT: '0', LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });

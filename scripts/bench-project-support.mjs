@@ -1,6 +1,8 @@
 // Shared by the benchmark scripts that drive a generated project (bench-http, bench-notes, soak): load a
-// package from the project's own node_modules (so every figure uses the project's SDK and drivers), and
-// give a PostgreSQL project a database of its own for one run, dropped at the end — never the shared one.
+// package from the project's own node_modules (so every figure uses the project's SDK and drivers), make an
+// API key with the project's own `keys` script, and give a PostgreSQL project a database of its own for one
+// run, dropped at the end — never the shared one.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,4 +42,21 @@ export async function createTempDatabase(projectDir, prefix) {
   const url = new URL(admin.toString());
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => adminQuery(`drop database if exists "${name}" with (force)`) };
+}
+
+/**
+ * A key made by the project's `keys` script (`keys create`; stdout carries only the key) into the
+ * API_KEYS_FILE of `env`, or undefined when the project has no `keys` script (auth none or oauth).
+ */
+export function createApiKey(projectDir, env, { name, scopes }) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectDir, 'package.json'), 'utf8'));
+  const script = pkg.scripts?.keys;
+  if (!script) return undefined;
+  const match = /^node\s+(\S+)\s*$/.exec(script);
+  if (!match) throw new Error(`unexpected "keys" script (${script}); expected "node <file>"`);
+  const result = spawnSync(process.execPath, [path.join(projectDir, match[1]), 'create', '--name', name, '--scopes', scopes], { cwd: projectDir, env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`keys create failed (exit ${result.status}): ${result.stderr}`);
+  const key = result.stdout.trim();
+  if (!/^smcp_\S+$/.test(key)) throw new Error('keys create did not print a key on stdout');
+  return key;
 }

@@ -32,7 +32,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { matchAuditLines } from './soak-audit-match.mjs';
-import { createTempDatabase, importFromProject } from './bench-project-support.mjs';
+import { createApiKey, createTempDatabase, importFromProject } from './bench-project-support.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,7 +105,6 @@ async function main() {
     return 1;
   }
   const { spec } = JSON.parse(fs.readFileSync(path.join(projectDir, 'secure-mcp.json'), 'utf8'));
-  const pkg = JSON.parse(fs.readFileSync(path.join(projectDir, 'package.json'), 'utf8'));
   if (spec.auth === 'oauth') {
     process.stderr.write('OAuth projects need an authorization server: soak an api-key or auth none project\n');
     return 1;
@@ -148,13 +147,8 @@ async function main() {
     }
 
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
-    if (pkg.scripts?.keys) {
-      const match = /^node\s+(\S+)\s*$/.exec(pkg.scripts.keys);
-      if (!match) throw new Error(`unexpected "keys" script (${pkg.scripts.keys}); expected "node <file>"`);
-      const made = spawnSync(process.execPath, [path.join(projectDir, match[1]), 'create', '--name', 'soak', '--scopes', unique ? 'notes:read' : ''], { cwd: projectDir, env, encoding: 'utf8' });
-      if (made.status !== 0) throw new Error(`keys create failed (exit ${made.status}): ${made.stderr}`);
-      headers.authorization = `Bearer ${made.stdout.trim()}`;
-    }
+    const key = createApiKey(projectDir, env, { name: 'soak', scopes: unique ? 'notes:read' : '' });
+    if (key !== undefined) headers.authorization = `Bearer ${key}`;
 
     server = spawn(process.execPath, ['--import', pathToFileURL(preload).href, entry], { cwd: projectDir, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let serverErr = '';
