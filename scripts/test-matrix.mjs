@@ -25,6 +25,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'create-secure-mcp.js');
 const MINUTE = 60_000;
 
+if (!existsSync(path.join(ROOT, 'dist', 'options', 'matrix-cover.js')) || !existsSync(path.join(ROOT, 'dist', 'bundle', 'create-secure-mcp.js'))) {
+  console.error('dist/ is missing: run `npm run build` first.');
+  process.exit(2);
+}
+/** The combinations, their labels and flagsFor, from the built generator (src/options/matrix-cover.ts). */
+const matrix = await import(pathToFileURL(path.join(ROOT, 'dist', 'options', 'matrix-cover.js')).href);
+const { flagsFor } = matrix;
+
 function parseArgs(argv) {
   const options = { selection: undefined, only: undefined, jobs: 1, keep: false };
   const value = (arg, i) => (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[i + 1]);
@@ -96,13 +104,6 @@ function run(command, args, { cwd, env, timeoutMs }) {
       resolve({ status: status ?? signal, output });
     });
   });
-}
-
-/** The flags that reproduce a spec (as test/support/generated.ts flagsFor). */
-function flagsFor(spec) {
-  const flags = ['--transport', spec.transport, '--storage', spec.storage, `--tools=${spec.tools.join(',')}`];
-  if (spec.transport !== 'stdio') flags.push('--auth', spec.auth, '--rate-limit-store', spec.rateLimitStore);
-  return flags;
 }
 
 /** A team preset folder for `spec`: preset.json written by `preset init` with every option locked, plus one extra file. */
@@ -224,11 +225,6 @@ async function runOne(combination, index, work, shared) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  if (!existsSync(path.join(ROOT, 'dist', 'options', 'matrix-cover.js')) || !existsSync(path.join(ROOT, 'dist', 'bundle', 'create-secure-mcp.js'))) {
-    console.error('dist/ is missing: run `npm run build` first.');
-    process.exit(2);
-  }
-  const matrix = await import(pathToFileURL(path.join(ROOT, 'dist', 'options', 'matrix-cover.js')).href);
   let selected = options.selection === 'all' ? matrix.allCombinations() : matrix.coveringSubset();
   if (options.selection === 'ci') {
     console.log('Covering subset (every option value at least once; src/options/matrix-cover.ts):');

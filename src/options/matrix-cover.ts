@@ -5,6 +5,8 @@
  * the catalog, so a value added to an option list is covered without anyone editing a list here.
  */
 import { allValidSpecs, specLabel } from './matrix.js';
+
+export { flagsFor } from './matrix.js';
 import { type Catalog, CATALOG, servesHttp } from './options.js';
 import type { ProjectSpec } from './project-spec.js';
 

@@ -34,3 +34,10 @@ function subsets<T>(items: readonly T[]): T[][] {
 export function specLabel(spec: ProjectSpec): string {
   return `${spec.transport}/${spec.auth}/${spec.storage}/tools=${spec.tools.join('+') || 'none'}/${spec.rateLimitStore}`;
 }
+
+/** The create flags that reproduce a spec (the run's default name and package manager aside). */
+export function flagsFor(spec: ProjectSpec): string[] {
+  const flags = ['--transport', spec.transport, '--storage', spec.storage, `--tools=${spec.tools.join(',')}`];
+  if (spec.transport !== 'stdio') flags.push('--auth', spec.auth, '--rate-limit-store', spec.rateLimitStore);
+  return flags;
+}

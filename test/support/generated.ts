@@ -12,12 +12,9 @@ export function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
-/** The flags that reproduce a spec. */
-export function flagsFor(spec: ProjectSpec): string[] {
-  const flags = ['--transport', spec.transport, '--storage', spec.storage, `--tools=${spec.tools.join(',')}`];
-  if (spec.transport !== 'stdio') flags.push('--auth', spec.auth, '--rate-limit-store', spec.rateLimitStore);
-  return flags;
-}
+import { flagsFor } from '../../src/options/matrix.js';
+
+export { flagsFor };
 
 /**
  * The spec whose project carries every dependency any combination needs — but one SQLite driver: its
