@@ -183,6 +183,7 @@ describe('add tool', () => {
     expect(tool).toContain('new ToolError(');
     expect(tool).not.toMatch(/&quot;|&#x27;|\{\{/);
     expect(tool).not.toContain('ctx.resources.storage');
+    expect(tool).toContain("import * as z from 'zod/v4';"); // a namespace import: the bundle keeps only the zod it uses
     const test = read('test/tools/search_tickets.test.ts');
     expect(test).toContain("from '../helpers.js'");
     expect(test).toContain('LOCAL_SCOPES');

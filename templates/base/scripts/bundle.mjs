@@ -1,15 +1,18 @@
 // Bundles each production entry into one file, so a start reads and compiles one module instead of
 // resolving hundreds (what an MCP client pays at every launch). Guards against slow cold starts and
 // against unreadable stack traces: each bundle has a source map that names this project's src/…ts
-// files and lines, and the launcher turns source maps on before the bundle loads.
+// files and lines, and the launcher installs src/stack-traces.ts, which maps a stack through it when the
+// stack is first formatted (Node's own source-map support would read the map at every start).
 //
 // Run by the `build` and `test` scripts, after `tsc -p tsconfig.build.json` (which type-checks and
 // compiles src/ to dist/, module by module). For every script that runs `node dist/<entry>.js`:
 //   dist/bundle/<entry>.js (+ .map)  the entry with its dependencies, one ES module;
 //   dist/<entry>.js                  a launcher replacing tsc's output: it enables the module compile
-//                                    cache (Node >= 22.1; see below) and source maps, then imports the bundle.
-// Dependencies with a native addon (binding.gyp or prebuilds/) stay imports from node_modules, and so
-// does any package that is not installed (an optional one a dependency only tries to load).
+//                                    cache (Node >= 22.1; see below) and source-mapped stack traces
+//                                    (dist/stack-traces.js, tsc's output of src/stack-traces.ts), then
+//                                    imports the bundle.
+// Dependencies with a native addon (binding.gyp or prebuilds/) stay in node_modules, loaded with require(),
+// and any package that is not installed (an optional one a dependency only tries to load) stays an import.
 // The maps hold no source text (sourcesContent off: the files are in src/ and node_modules/), which
 // keeps them small; whitespace and syntax are minified, names are not, so a frame still names its function.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,24 @@ const entries = [...new Set(Object.values(pkg.scripts ?? {}).flatMap((command) =
 
 const nativeDependencies = Object.keys(pkg.dependencies ?? {}).filter((name) => ['binding.gyp', 'prebuilds'].some((file) => existsSync(path.join(root, 'node_modules', name, file))));
 
+/**
+ * Dependencies with a native addon stay in node_modules and load with require(), as the CommonJS they are:
+ * an import of CommonJS from an ES module makes Node start its exports parser first (a few ms of every start).
+ */
+const nativeByRequire = {
+  name: 'native-by-require',
+  setup(b) {
+    const names = new Set(nativeDependencies);
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      const name = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/'); // a subpath is the package's too
+      if (!names.has(name)) return undefined;
+      if (args.kind === 'require-call') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'native-by-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'native-by-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 /** A package that is not installed stays an import (loaded, and failing, only if the code runs), as unbundled. */
 const missingStaysExternal = {
   name: 'missing-stays-external',
@@ -37,19 +58,24 @@ const missingStaysExternal = {
   },
 };
 
-/** The launcher: tiny and uncached itself, so everything it imports afterwards gets the cache and source maps. */
+/** The launcher: tiny and uncached itself, so the bundle it imports afterwards gets the compile cache and mapped stack traces. */
 function launcher(entry) {
   const bundle = path.posix.relative(path.posix.dirname(`dist/${entry}`), `dist/bundle/${entry}.js`);
+  const bundleDir = path.posix.relative(path.posix.dirname(`dist/${entry}`), 'dist/bundle');
+  const stackTraces = `./${path.posix.relative(path.posix.dirname(`dist/${entry}`), 'dist/stack-traces.js')}`;
   return `// Built by scripts/bundle.mjs from src/${entry}.ts (edit that, then run the build script). Loads ${path.posix.basename(bundle)}, its bundle.
 // 1. The module compile cache (Node >= 22.1; a no-op on older Node): V8's compiled code for the bundle is kept
 //    in a folder of this user's own under the OS temp directory, never in the project, so the next start
 //    skips the compile. The folder is used only if it is ours alone (owner, not a symlink, no group/other
 //    write), since its contents become code this process runs; NODE_COMPILE_CACHE, if set, wins.
-// 2. Source maps, so stack traces (in the operational log too) name src/…ts files and lines.
+// 2. Stack traces (in the operational log too) that name src/…ts files and lines: frames inside dist/bundle/ are
+//    mapped through the bundle's source map when a stack is first formatted, not at start (src/stack-traces.ts).
 import { lstatSync, mkdirSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mapBundleStackTraces } from ${JSON.stringify(stackTraces)};
 
 if (typeof module.enableCompileCache === 'function' && !process.env.NODE_DISABLE_COMPILE_CACHE) {
   try {
@@ -62,7 +88,7 @@ if (typeof module.enableCompileCache === 'function' && !process.env.NODE_DISABLE
     // No cache: a slower start, nothing else.
   }
 }
-process.setSourceMapsEnabled(true);
+mapBundleStackTraces(fileURLToPath(new URL(${JSON.stringify(`./${bundleDir}/`)}, import.meta.url)));
 await import(${JSON.stringify(`./${bundle}`)});
 `;
 }
@@ -77,8 +103,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: `node${engines.filter(Boolean).join('.')}`,
-  external: nativeDependencies,
-  plugins: [missingStaysExternal],
+  plugins: [nativeByRequire, missingStaysExternal],
   sourcemap: 'linked',
   sourcesContent: false,
   minifyWhitespace: true,

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect, parseEnv } from 'node:util';
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import { featureExposedFolders, featureSensitivePaths, parseFeatureConfig, type FeatureConfig } from './config/features.js';
 import { exposureProblems, type NamedPath } from './security/file-policy.js';
 

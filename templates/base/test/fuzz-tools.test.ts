@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import { verifyAuditDir } from '../src/security/audit-check.js';
 import { createTools } from '../src/tools/index.js';
 import { fuzzRuns, PROJECT_ROOT, startTestServer, testConfig, textOf, type TestServer } from './helpers.js';

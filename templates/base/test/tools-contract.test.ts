@@ -1,7 +1,7 @@
 // Every shipped tool honours the contract the guard relies on: strict schema with bounds on every
 // string, array and number; all four annotations set; fixed description; valid scope names.
 import { describe, expect, test } from 'vitest';
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import { createTools } from '../src/tools/index.js';
 import { testConfig } from './helpers.js';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it, it as itAlways } from 'vitest';
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import { ConfigError } from '../src/config.js';
 import { parsePostgresConfig, type PostgresConfig } from '../src/config/postgres.js';
 import { createLogger } from '../src/logger.js';

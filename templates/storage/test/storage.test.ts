@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import type { Migration } from '../src/storage/kysely-migration.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
@@ -97,6 +97,28 @@ describe(`migrations (${testDialect()})`, () => {
       expect(schema['half_done']).toBeUndefined();
     } finally {
       await storage.close();
+    }
+  });
+
+  it('the up-to-date shortcut takes only an exact match: a pending migration still runs, an unknown recorded one is refused', async () => {
+    const noop: Migration = { async up() {} };
+    const first = await openTestStorage();
+    await first.storage.migrate();
+    await first.storage.close();
+    const withPending = await openTestStorage({ env: first.env, migrations: { ...migrationsFor(testDialect()), '0002-noop': noop } });
+    try {
+      expect(await withPending.storage.migrate()).toEqual({ applied: ['0002-noop'] });
+    } finally {
+      await withPending.storage.close();
+    }
+    // The database now records 0002-noop, which the project's own migrations do not have.
+    const current = await openTestStorage({ env: first.env });
+    try {
+      const error = await current.storage.migrate().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(String((error as Error).message)).toContain(VARIABLE);
+    } finally {
+      await current.storage.close();
     }
   });
 

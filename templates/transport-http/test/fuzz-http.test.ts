@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import { MAX_JSON_DEPTH } from '../src/security/json-depth.js';
 import { verifyAuditDir } from '../src/security/audit-check.js';
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import { createTools } from '../src/tools/index.js';
 import { fakeAuthenticator, principal, rawRequest, startHttpTestServer, type HttpTestServer } from './http-helpers.js';
 import { fuzzRuns, PROJECT_ROOT, randomKey, testConfig } from './helpers.js';

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import { defineTool } from '../src/tools/define.js';
 import { secretReader, slow } from './fixtures/tools.js';
 import { fakeAuthenticator, principal, rawRequest, startHttpTestServer, type HttpTestServer } from './http-helpers.js';

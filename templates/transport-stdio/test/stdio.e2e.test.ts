@@ -2,7 +2,7 @@
 // (`node <abs>/dist/transports/stdio.js`, from another working directory) and proves that only
 // JSON-RPC reaches stdout, that bad config stops it with a clear message, and that two processes of
 // one project run side by side, each with its own audit segment, both verifying, and that the built entry's
-// stack traces name src/…ts files (source maps). Needs the build first (the `test` script compiles first).
+// stack traces name src/…ts files (mapped through the bundle's source map). Needs the build first (the `test` script compiles first).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -87,7 +87,7 @@ describe('stdio transport', () => {
     expect(readAudit(env['AUDIT_LOG_DIR']!).map((l) => l.outcome).sort()).toEqual(['invalid_args', 'invalid_args', 'invalid_args', 'ok']);
   });
 
-  test('the built entry is a bundle with source maps: an error in the operational log names the src/…ts file and line', async () => {
+  test('the built entry is a bundle whose stack traces are mapped: an error in the operational log names the src/…ts file and line', async () => {
     // dist/transports/stdio.js is the launcher scripts/bundle.mjs writes; it loads dist/bundle/transports/stdio.js.
     expect(fs.existsSync(path.join(PROJECT_ROOT, 'dist', 'bundle', 'transports', 'stdio.js'))).toBe(true);
     const env = serverEnv();

@@ -11,7 +11,7 @@
 // secrets, not keys (read-only secret mounts, e.g. Kubernetes, are often 0644).
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import { ConfigError } from '../config.js';
 import type { Logger } from '../logger.js';
 import { folderProblem, foreignOwner } from './file-policy.js';

@@ -1,6 +1,6 @@
 // Tool `whoami`: reports the caller's identity. Guards against confusion about which principal and
 // scopes a client acts with; takes no arguments (strict empty object: any key is refused).
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import { defineTool } from './define.js';
 
 export const whoami = defineTool({

@@ -37,7 +37,26 @@ export interface ApplyOptions {
   attempts?: number;
 }
 
+/** Kysely's record of applied migrations (its default table), read here only to see whether a run has work to do. */
+type MigrationRecord = { kysely_migration: { name: string } };
+
+/**
+ * True when the database records exactly these migrations as applied: one query at start-up instead of the
+ * Migrator's introspection, lock and transaction. Anything else (no record table yet, a pending migration,
+ * a recorded one the code no longer has, an error) is false, and the Migrator decides and checks as always.
+ */
+async function upToDate(db: Kysely<Database>, migrations: ApplyOptions['migrations']): Promise<boolean> {
+  try {
+    const rows = await db.withTables<MigrationRecord>().selectFrom('kysely_migration').select('name').orderBy('name').execute();
+    const names = Object.keys(migrations).sort();
+    return rows.length === names.length && rows.every((row, i) => row.name === names[i]);
+  } catch {
+    return false;
+  }
+}
+
 async function applyOnce(db: Kysely<Database>, migrations: ApplyOptions['migrations']): Promise<MigrationReport> {
+  if (await upToDate(db, migrations)) return { applied: [] };
   const migrator = new Migrator({ db, provider: new InCodeProvider(migrations) });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) throw new MigrationError(results?.find((r) => r.status === 'Error')?.migrationName, { cause: error });

@@ -7,7 +7,7 @@
  * fixed headers); this file only exposes them as a tool. The page comes back through
  * untrustedContent(), marked with its final URL as source, cut to fit MAX_TOOL_OUTPUT_BYTES.
  */
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import type { Config } from '../config.js';
 import { SafeFetcher } from '../security/safe-fetch.js';
 import { MAX_URL_LENGTH } from '../security/ssrf.js';

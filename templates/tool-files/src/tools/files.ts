@@ -7,7 +7,7 @@
  * being taken for instructions — both come back through untrustedContent(), marked with their source.
  * Paths are taken literally: no URL decoding, so `%2e%2e%2f` is just a file name.
  */
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import type { Config } from '../config.js';
 import { ToolError } from '../security/errors.js';
 import { MAX_PATH_LENGTH, listDirInRoot, readFileInRoot, type DirEntry } from '../security/sandbox.js';

@@ -4,7 +4,7 @@
 // (HKDF) from AUDIT_HMAC_KEY with its own label, so a cursor is no audit MAC and vice versa. Anything
 // that fails to verify is refused as invalid arguments, with one message whatever the reason.
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import type { Secret } from '../config.js';
 import { ToolError } from './errors.js';
 

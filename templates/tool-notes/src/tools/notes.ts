@@ -10,7 +10,7 @@
  * pages trimmed to fit MAX_TOOL_OUTPUT_BYTES); and note text taken for instructions (returned through
  * untrustedContent(), marked with its source).
  */
-import { z } from 'zod/v4';
+import * as z from 'zod/v4';
 import type { Config } from '../config.js';
 import { CURSOR_MAX_LENGTH, CursorCodec, type CursorBinding } from '../security/cursor.js';
 import { ToolError } from '../security/errors.js';
