@@ -36,6 +36,7 @@ const ALWAYS = [
   'package.json', 'scripts/bundle.mjs', 'secure-mcp.json', 'tsconfig.json', 'src/config.ts', 'src/config/features.ts', 'src/server.ts', 'src/tools/index.ts',
   'src/tools/whoami.ts', 'src/security/audit.ts', 'src/security/errors.ts', 'src/security/guard.ts', 'src/security/rate-limit.ts',
   'src/security/rate-limit-store.ts', 'src/security/redact.ts', 'src/cli/audit-verify.ts', 'test/feature-env.ts', 'test/fuzz-tools.test.ts',
+  'src/compile-cache.ts', 'src/stack-traces.ts', 'test/compile-cache.test.ts', 'test/stack-traces.test.ts',
 ];
 const PER_FEATURE: Record<string, { when: (s: ProjectSpec) => boolean; files: string[] }> = {
   stdio: { when: (s) => s.transport === 'stdio' || s.transport === 'both', files: ['src/transports/stdio.ts'] },

@@ -8,9 +8,9 @@
 // compiles src/ to dist/, module by module). For every script that runs `node dist/<entry>.js`:
 //   dist/bundle/<entry>.js (+ .map)  the entry with its dependencies, one ES module;
 //   dist/<entry>.js                  a launcher replacing tsc's output: it enables the module compile
-//                                    cache (Node >= 22.1; see below) and source-mapped stack traces
-//                                    (dist/stack-traces.js, tsc's output of src/stack-traces.ts), then
-//                                    imports the bundle.
+//                                    cache (Node >= 22.1; src/compile-cache.ts) and source-mapped stack
+//                                    traces (src/stack-traces.ts; both as tsc compiled them to dist/),
+//                                    then imports the bundle.
 // Dependencies with a native addon (binding.gyp or prebuilds/) stay in node_modules, loaded with require(),
 // and any package that is not installed (an optional one a dependency only tries to load) stays an import.
 // The maps hold no source text (sourcesContent off: the files are in src/ and node_modules/), which
@@ -60,36 +60,21 @@ const missingStaysExternal = {
 
 /** The launcher: tiny and uncached itself, so the bundle it imports afterwards gets the compile cache and mapped stack traces. */
 function launcher(entry) {
-  const bundle = path.posix.relative(path.posix.dirname(`dist/${entry}`), `dist/bundle/${entry}.js`);
-  const bundleDir = path.posix.relative(path.posix.dirname(`dist/${entry}`), 'dist/bundle');
-  const stackTraces = `./${path.posix.relative(path.posix.dirname(`dist/${entry}`), 'dist/stack-traces.js')}`;
-  return `// Built by scripts/bundle.mjs from src/${entry}.ts (edit that, then run the build script). Loads ${path.posix.basename(bundle)}, its bundle.
-// 1. The module compile cache (Node >= 22.1; a no-op on older Node): V8's compiled code for the bundle is kept
-//    in a folder of this user's own under the OS temp directory, never in the project, so the next start
-//    skips the compile. The folder is used only if it is ours alone (owner, not a symlink, no group/other
-//    write), since its contents become code this process runs; NODE_COMPILE_CACHE, if set, wins.
-// 2. Stack traces (in the operational log too) that name src/…ts files and lines: frames inside dist/bundle/ are
+  const from = path.posix.dirname(`dist/${entry}`);
+  const relative = (target) => `./${path.posix.relative(from, target)}`;
+  return `// Built by scripts/bundle.mjs from src/${entry}.ts (edit that, then run the build script). Turns on two things, then
+// loads the entry's bundle, dist/bundle/${entry}.js:
+// 1. the module compile cache (Node >= 22.1), in a folder of this user's own under the OS temp directory, never in
+//    the project (src/compile-cache.ts: it refuses a folder anyone else controls), and
+// 2. stack traces (in the operational log too) that name src/…ts files and lines: frames inside dist/bundle/ are
 //    mapped through the bundle's source map when a stack is first formatted, not at start (src/stack-traces.ts).
-import { lstatSync, mkdirSync } from 'node:fs';
-import module from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mapBundleStackTraces } from ${JSON.stringify(stackTraces)};
+import { enableOwnCompileCache } from ${JSON.stringify(relative('dist/compile-cache.js'))};
+import { mapBundleStackTraces } from ${JSON.stringify(relative('dist/stack-traces.js'))};
 
-if (typeof module.enableCompileCache === 'function' && !process.env.NODE_DISABLE_COMPILE_CACHE) {
-  try {
-    const uid = process.getuid?.();
-    const dir = path.join(os.tmpdir(), \`node-compile-cache-\${uid ?? 'user'}\`);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = lstatSync(dir);
-    if (stat.isDirectory() && (uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0))) module.enableCompileCache(dir);
-  } catch {
-    // No cache: a slower start, nothing else.
-  }
-}
-mapBundleStackTraces(fileURLToPath(new URL(${JSON.stringify(`./${bundleDir}/`)}, import.meta.url)));
-await import(${JSON.stringify(`./${bundle}`)});
+enableOwnCompileCache();
+mapBundleStackTraces(fileURLToPath(new URL(${JSON.stringify(`${relative('dist/bundle')}/`)}, import.meta.url)));
+await import(${JSON.stringify(relative(`dist/bundle/${entry}.js`))});
 `;
 }
 
