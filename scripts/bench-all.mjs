@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ensureProjects } from './bench-projects.mjs';
+import { ensureProjects, PROJECT_NODE_LINES } from './bench-projects.mjs';
 import { renderBenchmarks } from './bench-report.mjs';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -67,9 +67,12 @@ function machine() {
  * Runs `node scripts/<script> …args` with its human lines passed through to stderr, and parses the
  * JSON it prints on stdout. Resolves to { ok, json, error }.
  */
-function runSection(script, args) {
+function runSection(script, args, nodeLine) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', script), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [path.join(repoRoot, 'scripts', script), ...args];
+    const child = nodeLine === undefined
+      ? spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('npx', ['-y', '-p', `node@${nodeLine}`, '-c', `node ${argv.map(quote).join(' ')}`], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let tail = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
@@ -89,6 +92,8 @@ function runSection(script, args) {
     });
   });
 }
+
+const quote = (arg) => `'${String(arg).replaceAll("'", "'\\''")}'`;
 
 const present = (script) => fs.existsSync(path.join(repoRoot, 'scripts', script));
 
@@ -115,6 +120,8 @@ async function main() {
   if (present('bench-coldstart.mjs')) {
     progress(`stdio cold start (${plan.coldRuns} runs) …`);
     results.coldstart = await runSection('bench-coldstart.mjs', [projects['memory-sqlite'], '--runs', String(plan.coldRuns), '--json']);
+    progress(`stdio cold start on Node ${PROJECT_NODE_LINES['memory-sqlite-node24']} (${plan.coldRuns} runs) …`);
+    results.coldstartNode24 = await runSection('bench-coldstart.mjs', [projects['memory-sqlite-node24'], '--runs', String(plan.coldRuns), '--json'], PROJECT_NODE_LINES['memory-sqlite-node24']);
   } else progress('stdio cold start: not available (scripts/bench-coldstart.mjs is missing)');
 
   if (present('bench-footprint.mjs')) {

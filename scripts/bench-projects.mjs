@@ -5,7 +5,9 @@
 // since it was made (a stamp file holds their SHA-256 and the flags), so figures never come from a
 // project an older generator wrote. better-sqlite3 is taken from the one-per-machine prebuild cache
 // (test/support/native-prebuilds.ts, bundled here with esbuild so it is reused rather than copied):
-// without it every install compiles SQLite from source (over a minute on 2 cores).
+// without it every install compiles SQLite from source (over a minute on 2 cores). A project named in
+// PROJECT_NODE_LINES is generated, installed and built under that Node line instead (`npx -p node@<line>`),
+// so its native addon fits the line it is measured on.
 //
 //   node scripts/bench-projects.mjs [name …]      makes (or reuses) them and prints their folders
 // Names: see PROJECTS below. Used by scripts/bench-all.mjs.
@@ -24,15 +26,30 @@ export const PROJECTS = {
   'memory-sqlite': ['--transport', 'both', '--auth', 'api-key', '--storage', 'sqlite', '--tools', 'files,notes', '--rate-limit-store', 'memory'],
   // HTTP with the Redis rate-limit store; PostgreSQL notes.
   'redis-postgres': ['--transport', 'both', '--auth', 'api-key', '--storage', 'postgres', '--tools', 'files,notes', '--rate-limit-store', 'redis'],
+  // memory-sqlite as generated, installed and built under Node 24 (a maintained line; its native addon
+  // built for it): the stdio cold start there, where the generated entries use the module compile cache.
+  'memory-sqlite-node24': ['--transport', 'both', '--auth', 'api-key', '--storage', 'sqlite', '--tools', 'files,notes', '--rate-limit-store', 'memory'],
 };
+
+/** Projects made under another Node line (`npx -p node@<line>`), by name; the rest under this Node. */
+export const PROJECT_NODE_LINES = { 'memory-sqlite-node24': 24 };
+
+const quote = (arg) => `'${String(arg).replaceAll("'", "'\\''")}'`;
+
+/** The environment for a run under node@<line>: this one minus an outer `npm run`'s package settings. */
+function otherLineEnv() {
+  const env = { ...process.env, NO_COLOR: '1' };
+  for (const key of Object.keys(env)) if (/^npm_(package_|lifecycle_|config_(prefix|globalconfig|local_prefix|user_agent))/i.test(key)) delete env[key];
+  return env;
+}
 
 const sha256 = (file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-function stampFor(flags) {
+function stampFor(flags, line) {
   const bundle = path.join(repoRoot, 'dist', 'bundle', 'create-secure-mcp.js');
   const templates = path.join(repoRoot, 'dist', 'generate', 'precompiled-templates.js');
   for (const file of [bundle, templates]) if (!fs.existsSync(file)) throw new Error(`${path.relative(repoRoot, file)} is missing: run npm run build first`);
-  return JSON.stringify({ flags, bundle: sha256(bundle), templates: sha256(templates), node: process.version });
+  return JSON.stringify({ flags, bundle: sha256(bundle), templates: sha256(templates), node: line === undefined ? process.version : `node@${line}` });
 }
 
 /** The prebuild cache's environment for installs (builds the one tarball first if the cache lacks it). */
@@ -68,24 +85,23 @@ export async function ensureProjects(names = Object.keys(PROJECTS), log = (line)
     if (!flags) throw new Error(`unknown bench project ${name} (known: ${Object.keys(PROJECTS).join(', ')})`);
     const dir = path.join(PROJECTS_DIR, name);
     const stampFile = path.join(PROJECTS_DIR, `${name}.stamp.json`);
-    const stamp = stampFor(flags);
+    const line = PROJECT_NODE_LINES[name];
+    const stamp = stampFor(flags, line);
     folders[name] = dir;
     if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp && fs.existsSync(path.join(dir, 'dist', 'transports', 'http.js'))) {
       log(`  ${name}: reused (made by this build of the generator)`);
       continue;
     }
-    env ??= { ...process.env, ...(await prebuildEnvironment(log)), npm_config_user_agent: 'npm/11 node/v20', NO_COLOR: '1' };
+    if (line === undefined) env ??= { ...process.env, ...(await prebuildEnvironment(log)), npm_config_user_agent: 'npm/11 node/v20', NO_COLOR: '1' };
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(stampFile, { force: true });
     const started = Date.now();
-    log(`  ${name}: generating, installing and building (${flags.join(' ')}) …`);
-    const made = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'create-secure-mcp.js'), name, '--yes', '--no-git', ...flags], {
-      cwd: PROJECTS_DIR,
-      env,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 15 * 60_000,
-    });
+    log(`  ${name}: generating, installing and building${line === undefined ? '' : ` under node@${line} (its native addon compiles: ~2 min)`} (${flags.join(' ')}) …`);
+    const args = [path.join(repoRoot, 'bin', 'create-secure-mcp.js'), name, '--yes', '--no-git', ...flags];
+    const options = { cwd: PROJECTS_DIR, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 };
+    const made = line === undefined
+      ? spawnSync(process.execPath, args, { ...options, env })
+      : spawnSync('npx', ['-y', '-p', `node@${line}`, '-c', `node ${args.map(quote).join(' ')}`], { ...options, env: otherLineEnv() });
     if (made.status !== 0 || !fs.existsSync(path.join(dir, 'dist', 'transports', 'http.js'))) {
       throw new Error(`generating ${name} failed (exit ${made.status}):\n${`${made.stdout}\n${made.stderr}`.slice(-6000)}`);
     }
