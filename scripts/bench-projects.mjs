@@ -7,7 +7,7 @@
 // (test/support/native-prebuilds.ts, bundled here with esbuild so it is reused rather than copied):
 // without it every install compiles SQLite from source (over a minute on 2 cores). A project named in
 // PROJECT_NODE_LINES is generated, installed and built under that Node line instead (`npx -p node@<line>`),
-// so its native addon fits the line it is measured on.
+// so its native addon fits the line it is measured on (better-sqlite3 13, the Node >= 22 column, ships prebuilds).
 //
 //   node scripts/bench-projects.mjs [name …]      makes (or reuses) them and prints their folders
 // Names: see PROJECTS below. Used by scripts/bench-all.mjs.
@@ -96,7 +96,7 @@ export async function ensureProjects(names = Object.keys(PROJECTS), log = (line)
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(stampFile, { force: true });
     const started = Date.now();
-    log(`  ${name}: generating, installing and building${line === undefined ? '' : ` under node@${line} (its native addon compiles: ~2 min)`} (${flags.join(' ')}) …`);
+    log(`  ${name}: generating, installing and building${line === undefined ? '' : ` under node@${line}`} (${flags.join(' ')}) …`);
     const args = [path.join(repoRoot, 'bin', 'create-secure-mcp.js'), name, '--yes', '--no-git', ...flags];
     const options = { cwd: PROJECTS_DIR, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 };
     const made = line === undefined

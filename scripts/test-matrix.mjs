@@ -11,6 +11,7 @@
 //   node scripts/test-matrix.mjs                  # --subset ci: a greedy cover of every option value (src/options/matrix-cover.ts)
 //   node scripts/test-matrix.mjs --all            # every valid combination (allValidSpecs)
 //   node scripts/test-matrix.mjs --only oauth     # the combinations of --all (or of --subset) whose label contains it
+//   node scripts/test-matrix.mjs --all --shard 3/20  # every 20th combination from the 3rd: 20 such runs cover --all once
 //   node scripts/test-matrix.mjs --jobs 2 --keep  # two at a time; keep passed projects too
 //
 // Needs dist/ (npm run build), the npm registry (or a warm npm cache), PostgreSQL (TEST_DATABASE_URL,
@@ -34,7 +35,7 @@ const matrix = await import(pathToFileURL(path.join(ROOT, 'dist', 'options', 'ma
 const { flagsFor } = matrix;
 
 function parseArgs(argv) {
-  const options = { selection: undefined, only: undefined, jobs: 1, keep: false };
+  const options = { selection: undefined, only: undefined, shard: undefined, jobs: 1, keep: false };
   const value = (arg, i) => (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[i + 1]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -54,7 +55,12 @@ function parseArgs(argv) {
       options.jobs = Number(value(arg, i));
       if (!inline) i++;
       if (!Number.isInteger(options.jobs) || options.jobs < 1) throw new Error(`--jobs takes a whole number ≥ 1 (got ${value(arg, i)})`);
-    } else throw new Error(`unknown argument ${arg} (use --subset ci, --all, --only <label part>, --jobs N, --keep)`);
+    } else if (arg === '--shard' || arg.startsWith('--shard=')) {
+      const m = /^(\d+)\/(\d+)$/.exec(value(arg, i) ?? '');
+      if (!inline) i++;
+      options.shard = m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
+      if (!options.shard || options.shard.count < 1 || options.shard.index < 1 || options.shard.index > options.shard.count) throw new Error('--shard takes k/n with 1 ≤ k ≤ n, e.g. --shard 3/10');
+    } else throw new Error(`unknown argument ${arg} (use --subset ci, --all, --only <label part>, --shard k/n, --jobs N, --keep)`);
   }
   // --only alone filters every combination; with --subset ci or --all it filters that selection.
   options.selection ??= options.only === undefined ? 'ci' : 'all';
@@ -231,8 +237,10 @@ async function main() {
     for (const pick of selected) console.log(`  ${matrix.combinationLabel(pick)}  covers ${pick.covers.join(' ')}`);
   }
   if (options.only !== undefined) selected = selected.filter((c) => matrix.combinationLabel(c).includes(options.only));
+  // Shard k of n: every n-th combination from the k-th, so n runs (sessions, machines) together cover the selection once.
+  if (options.shard !== undefined) selected = selected.filter((_, i) => i % options.shard.count === options.shard.index - 1);
   if (selected.length === 0) {
-    console.error(`no combination matches --only ${options.only}`);
+    console.error(`no combination matches${options.only === undefined ? '' : ` --only ${options.only}`}${options.shard === undefined ? '' : ` in shard ${options.shard.index}/${options.shard.count}`}`);
     process.exit(2);
   }
 
