@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ensureProjects, PROJECT_NODE_LINES } from './bench-projects.mjs';
+import { ensureProjects, PROJECT_NODE_LINES, underNodeLine } from './bench-projects.mjs';
 import { renderBenchmarks } from './bench-report.mjs';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -70,9 +70,8 @@ function machine() {
 function runSection(script, args, nodeLine) {
   return new Promise((resolve) => {
     const argv = [path.join(repoRoot, 'scripts', script), ...args];
-    const child = nodeLine === undefined
-      ? spawn(process.execPath, argv, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('npx', ['-y', '-p', `node@${nodeLine}`, '-c', `node ${argv.map(quote).join(' ')}`], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = nodeLine === undefined ? { command: process.execPath, args: argv, env: process.env } : underNodeLine(nodeLine, argv);
+    const child = spawn(run.command, run.args, { cwd: repoRoot, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let tail = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
@@ -92,8 +91,6 @@ function runSection(script, args, nodeLine) {
     });
   });
 }
-
-const quote = (arg) => `'${String(arg).replaceAll("'", "'\\''")}'`;
 
 const present = (script) => fs.existsSync(path.join(repoRoot, 'scripts', script));
 

@@ -36,11 +36,14 @@ export const PROJECT_NODE_LINES = { 'memory-sqlite-node24': 24 };
 
 const quote = (arg) => `'${String(arg).replaceAll("'", "'\\''")}'`;
 
-/** The environment for a run under node@<line>: this one minus an outer `npm run`'s package settings. */
-function otherLineEnv() {
+/**
+ * `node <argv…>` under node@<line> (`npx -p node@<line> -c`): the command, its arguments and its environment
+ * (this one minus an outer `npm run`'s package settings), for spawn or spawnSync.
+ */
+export function underNodeLine(line, argv) {
   const env = { ...process.env, NO_COLOR: '1' };
   for (const key of Object.keys(env)) if (/^npm_(package_|lifecycle_|config_(prefix|globalconfig|local_prefix|user_agent))/i.test(key)) delete env[key];
-  return env;
+  return { command: 'npx', args: ['-y', '-p', `node@${line}`, '-c', `node ${argv.map(quote).join(' ')}`], env };
 }
 
 const sha256 = (file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -99,9 +102,8 @@ export async function ensureProjects(names = Object.keys(PROJECTS), log = (line)
     log(`  ${name}: generating, installing and building${line === undefined ? '' : ` under node@${line}`} (${flags.join(' ')}) …`);
     const args = [path.join(repoRoot, 'bin', 'create-secure-mcp.js'), name, '--yes', '--no-git', ...flags];
     const options = { cwd: PROJECTS_DIR, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 };
-    const made = line === undefined
-      ? spawnSync(process.execPath, args, { ...options, env })
-      : spawnSync('npx', ['-y', '-p', `node@${line}`, '-c', `node ${args.map(quote).join(' ')}`], { ...options, env: otherLineEnv() });
+    const run = line === undefined ? { command: process.execPath, args, env } : underNodeLine(line, args);
+    const made = spawnSync(run.command, run.args, { ...options, env: run.env });
     if (made.status !== 0 || !fs.existsSync(path.join(dir, 'dist', 'transports', 'http.js'))) {
       throw new Error(`generating ${name} failed (exit ${made.status}):\n${`${made.stdout}\n${made.stderr}`.slice(-6000)}`);
     }

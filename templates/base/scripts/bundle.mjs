@@ -1,8 +1,9 @@
 // Bundles each production entry into one file, so a start reads and compiles one module instead of
-// resolving hundreds (what an MCP client pays at every launch). Guards against slow cold starts and
-// against unreadable stack traces: each bundle has a source map that names this project's src/…ts
-// files and lines, and the launcher installs src/stack-traces.ts, which maps a stack through it when the
-// stack is first formatted (Node's own source-map support would read the map at every start).
+// resolving hundreds (paid at every start: by an MCP client launching a stdio server, by each restart of
+// an HTTP one). Guards against slow cold starts and against unreadable stack traces: each bundle has a
+// source map that names this project's src/…ts files and lines, and the launcher installs
+// src/stack-traces.ts, which maps a stack through it when the stack is first formatted (Node's own
+// source-map support would read the map at every start).
 //
 // Run by the `build` and `test` scripts, after `tsc -p tsconfig.build.json` (which type-checks and
 // compiles src/ to dist/, module by module). For every script that runs `node dist/<entry>.js`:

@@ -1,10 +1,10 @@
 // Stack traces of the bundled entries, mapped back to this project's src/…ts files and lines. Guards
 // against unreadable traces in the operational log (a bundle is one long minified file) without paying
 // Node's own source-map support at every start: that reads the map and measures every line of the
-// bundle as it loads (about 10 ms of a 140 ms stdio start on Node 24). Here nothing is read until a
+// bundle as it loads (about 10 ms of a 140 ms start, measured on Node 24). Here nothing is read until a
 // stack is first formatted (an error logged or printed); each bundle's map is then read once.
-// The launchers scripts/bundle.mjs writes (dist/<entry>.js) install it; tests and `npm run dev` run
-// src/ directly and do not need it.
+// The launchers scripts/bundle.mjs writes (dist/<entry>.js) install it; `npm run dev` and the in-process
+// tests run src/ directly and do not need it.
 import { readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 // Stack traces of the built entries (src/stack-traces.ts). Guards against a log whose traces point
 // into a minified bundle: a frame inside dist/bundle/ names its src/…ts file and line; frames elsewhere,
 // and bundles without a readable map, stay exactly as V8 wrote them; formatting a stack never throws.
-// The real launcher and bundle are covered end to end where an entry is spawned (the stdio or HTTP tests).
+// The first test runs tsc's output of src/stack-traces.ts with node, on a bundle made as scripts/bundle.mjs makes one.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,7 +27,7 @@ function site(file: string | null, line: number | null, column: number | null): 
 }
 
 describe('stack traces of the bundles', () => {
-  test('a built launcher path: frames in the bundle folder are mapped; others, and a bundle whose map is broken, are not', async () => {
+  test('run by node as a launcher runs it: frames in the bundle folder are mapped; others, and a bundle whose map is broken, are not', async () => {
     const root = tempDir('stack-traces-');
     const mapped = await bundleFixture(root, 'dist/bundle/boom.js');
     const outside = await bundleFixture(root, 'elsewhere/boom.js'); // a map, but not in the bundle folder
